@@ -1,0 +1,1 @@
+print("agi-loadgen: under construction")

@@ -1,0 +1,1 @@
+print("fastagi-reference-server: under construction")

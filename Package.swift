@@ -1,0 +1,87 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// ciba-agi: a FastAGI server that authenticates callers with OpenID Connect CIBA.
+// No package dependencies by design: Foundation, Dispatch, Glibc and the system OpenSSL 3.
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "ciba-agi",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ciba-agi", targets: ["ciba-agi"]),
+        .executable(name: "fastagi-reference-server", targets: ["fastagi-reference-server"]),
+        .executable(name: "agi-loadgen", targets: ["agi-loadgen"]),
+        .library(name: "AGI", targets: ["AGI"]),
+        .library(name: "CallerAuth", targets: ["CallerAuth"]),
+    ],
+    targets: [
+        // OpenSSL 3 through pkg-config (Debian: libssl-dev).
+        .systemLibrary(
+            name: "COpenSSL",
+            path: "Sources/COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // Structured key=value logging with an in-memory handler for tests.
+        .target(name: "StructuredLogging", swiftSettings: strict),
+        // Non-blocking TCP (epoll) bridged into Swift concurrency; CIDR allow-lists.
+        .target(name: "Sockets", dependencies: ["StructuredLogging"], swiftSettings: strict),
+        // The FastAGI protocol: environment, commands, responses, channel API, server.
+        .target(name: "AGI", dependencies: ["Sockets", "StructuredLogging"], swiftSettings: strict),
+        // A fake Asterisk for tests and `ciba-agi simulate-call`.
+        .target(name: "AGITesting", dependencies: ["AGI", "Sockets"], swiftSettings: strict),
+        // Swedish personnummer / samordningsnummer, Norwegian fødselsnummer / D-number.
+        .target(name: "IdentityNumbers", swiftSettings: strict),
+        // JWS / JWK / JWT over OpenSSL 3.
+        .target(name: "JOSE", dependencies: ["COpenSSL"], swiftSettings: strict),
+        // A small HTTP/1.1 server (simulated provider, ops endpoint).
+        .target(name: "HTTPServer", dependencies: ["Sockets", "StructuredLogging"], swiftSettings: strict),
+        // OpenID Connect CIBA client (poll mode) and ID-token validation.
+        .target(name: "CIBA", dependencies: ["JOSE", "StructuredLogging"], swiftSettings: strict),
+        // In-process simulated CIBA provider that behaves like Idura Verify.
+        .target(name: "CIBASimulator", dependencies: ["HTTPServer", "JOSE", "IdentityNumbers", "StructuredLogging"], swiftSettings: strict),
+        // The caller-authentication IVR: config, flow, rate limits, audit, metrics.
+        .target(
+            name: "CallerAuth",
+            dependencies: ["AGI", "CIBA", "IdentityNumbers", "HTTPServer", "JOSE", "CIBASimulator", "StructuredLogging"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "ciba-agi",
+            dependencies: ["CallerAuth", "AGI", "AGITesting", "CIBASimulator", "CIBA", "HTTPServer", "StructuredLogging"],
+            swiftSettings: strict
+        ),
+
+        // Benchmarks (see BENCHMARKS.md).
+        .executableTarget(
+            name: "fastagi-reference-server",
+            dependencies: ["AGI", "Sockets", "StructuredLogging"],
+            path: "Benchmarks/fastagi-reference-server",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "agi-loadgen",
+            dependencies: [],
+            path: "Benchmarks/agi-loadgen",
+            swiftSettings: strict
+        ),
+
+        // Tests mirror the modules.
+        .testTarget(name: "StructuredLoggingTests", dependencies: ["StructuredLogging"], swiftSettings: strict),
+        .testTarget(name: "SocketsTests", dependencies: ["Sockets"], swiftSettings: strict),
+        .testTarget(name: "AGITests", dependencies: ["AGI", "AGITesting", "Sockets"], swiftSettings: strict),
+        .testTarget(name: "IdentityNumbersTests", dependencies: ["IdentityNumbers"], swiftSettings: strict),
+        .testTarget(name: "JOSETests", dependencies: ["JOSE"], swiftSettings: strict),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
+        .testTarget(name: "CIBATests", dependencies: ["CIBA", "JOSE"], swiftSettings: strict),
+        .testTarget(name: "CIBASimulatorTests", dependencies: ["CIBASimulator", "CIBA", "JOSE", "HTTPServer"], swiftSettings: strict),
+        .testTarget(
+            name: "CallerAuthTests",
+            dependencies: ["CallerAuth", "AGI", "AGITesting", "CIBA", "CIBASimulator", "IdentityNumbers"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,1 @@
+// Module CIBA: see the module's README section in the top-level README.

@@ -1,0 +1,1 @@
+// Module Sockets: see the module's README section in the top-level README.

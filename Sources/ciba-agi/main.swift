@@ -1,0 +1,1 @@
+print("ciba-agi: under construction")

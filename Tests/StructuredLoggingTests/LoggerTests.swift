@@ -1,0 +1,27 @@
+import Testing
+@testable import StructuredLogging
+
+@Suite struct LoggerTests {
+    @Test func formatsKeyValueLinesWithQuoting() {
+        let memory = InMemoryLogHandler()
+        let log = Logger(handler: memory, level: .info).with("session", "7")
+        log.info("agi.command", ["name": "GET DATA", "empty": "", "plain": "x"])
+        log.debug("hidden")
+        #expect(memory.records.count == 1)
+        let line = memory.lines[0]
+        #expect(line.contains(" level=info event=agi.command session=7 name=\"GET DATA\" empty=\"\" plain=x"))
+        #expect(memory.records[0]["name"] == "GET DATA")
+    }
+
+    @Test func escapesControlCharactersSoALineStaysOneLine() {
+        #expect(LogRecord.quote("a\nb") == "\"a\\nb\"")
+        #expect(LogRecord.quote("say \"hi\"") == "\"say \\\"hi\\\"\"")
+        #expect(LogRecord.quote("\u{01}") == "\"\\x01\"")
+    }
+
+    @Test func levelParsing() {
+        #expect(LogLevel(name: "WARN") == .warning)
+        #expect(LogLevel(name: "nope") == nil)
+        #expect(LogLevel.debug < LogLevel.info)
+    }
+}
