@@ -13,7 +13,6 @@ let package = Package(
     products: [
         .executable(name: "ciba-agi", targets: ["ciba-agi"]),
         .executable(name: "fastagi-reference-server", targets: ["fastagi-reference-server"]),
-        .executable(name: "agi-loadgen", targets: ["agi-loadgen"]),
         .library(name: "AGI", targets: ["AGI"]),
         .library(name: "CallerAuth", targets: ["CallerAuth"]),
     ],
@@ -62,12 +61,6 @@ let package = Package(
             path: "Benchmarks/fastagi-reference-server",
             swiftSettings: strict
         ),
-        .executableTarget(
-            name: "agi-loadgen",
-            dependencies: [],
-            path: "Benchmarks/agi-loadgen",
-            swiftSettings: strict
-        ),
 
         // Tests mirror the modules.
         .testTarget(name: "StructuredLoggingTests", dependencies: ["StructuredLogging"], swiftSettings: strict),
@@ -76,7 +69,7 @@ let package = Package(
         .testTarget(name: "IdentityNumbersTests", dependencies: ["IdentityNumbers"], swiftSettings: strict),
         .testTarget(name: "JOSETests", dependencies: ["JOSE"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
-        .testTarget(name: "CIBATests", dependencies: ["CIBA", "JOSE"], swiftSettings: strict),
+        .testTarget(name: "CIBATests", dependencies: ["CIBA", "JOSE", "HTTPServer", "Sockets", "StructuredLogging"], swiftSettings: strict),
         .testTarget(name: "CIBASimulatorTests", dependencies: ["CIBASimulator", "CIBA", "JOSE", "HTTPServer"], swiftSettings: strict),
         .testTarget(
             name: "CallerAuthTests",

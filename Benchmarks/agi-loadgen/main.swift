@@ -1,1 +1,0 @@
-print("agi-loadgen: under construction")
