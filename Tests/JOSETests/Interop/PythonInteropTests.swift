@@ -133,4 +133,18 @@ struct PythonInteropTests {
             #expect(token == RFCVectors.A2.token)
         }
     }
+
+    @Test("PS256 salt length must equal the hash length (32): other salt lengths are refused",
+          arguments: [JSONValue.number(32), .number(0), .number(20), .number(64), .string("max")])
+    func pssSaltLength(salt: JSONValue) throws {
+        let answer = try PythonInterop.run(["op": "sign_pss", "salt_length": salt, "claims": ["sub": "x"]])
+        let jwk = try JWK(json: try #require(answer["jwk"]?.objectValue))
+        let jws = try CompactJWS.parse(answer.string("token"))
+        if salt == .number(32) {
+            try verifier.verify(jws, key: jwk)
+        } else {
+            let error = #expect(throws: JOSEError.self) { try verifier.verify(jws, key: jwk) }
+            #expect(error?.kind == .badSignature)
+        }
+    }
 }
