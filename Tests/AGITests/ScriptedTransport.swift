@@ -16,16 +16,20 @@ final class ScriptedTransport: AGITransport, Sendable {
         var onClose: (@Sendable ((any Error)?) -> Void)?
         var closed = false
         var halfClosed = false
+        var early: [UInt8] = []
     }
 
     let peerDescription = "scripted"
     let fragment: Int?
+    /// Manual mode: the test delivers replies itself; extra commands are not mismatches.
+    let manual: Bool
     private let queue = DispatchQueue(label: "ScriptedTransport")
     private let state = Mutex(State())
 
     /// - Parameter fragment: deliver in chunks of this many bytes (tests line reassembly).
-    init(lines: [Fixture.Line], fragment: Int? = nil) {
+    init(lines: [Fixture.Line], fragment: Int? = nil, manual: Bool = false) {
         self.fragment = fragment
+        self.manual = manual
         var initial: [String] = []
         var steps: [(String, [String])] = []
         for line in lines {
@@ -44,15 +48,34 @@ final class ScriptedTransport: AGITransport, Sendable {
     var written: String { String(decoding: state.withLock { $0.written }, as: UTF8.self) }
     var mismatches: [String] { state.withLock { $0.mismatches } }
     var isClosed: Bool { state.withLock { $0.closed } }
+    var writtenLines: [String] { written.split(separator: "\n").map(String.init) }
+
+    /// A transport that only sends `environment` (then an empty line); the test does the rest.
+    static func manual(environment: [String]) -> ScriptedTransport {
+        ScriptedTransport(lines: (environment + [""]).map { .init(direction: .fromAsterisk, text: $0, milliseconds: 0) },
+                          manual: true)
+    }
+
+    /// Waits (bounded) until `count` lines have been written.
+    func waitForWrites(_ count: Int, within limit: Duration = .seconds(5)) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if writtenLines.count >= count { return true }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return false
+    }
 
     func startReceiving(onReceive: @escaping @Sendable (ArraySlice<UInt8>) -> Void,
                         onClose: @escaping @Sendable ((any Error)?) -> Void) {
-        let initial = state.withLock { s -> [String] in
+        let (initial, early) = state.withLock { s -> ([String], [UInt8]) in
             s.onReceive = onReceive
             s.onClose = onClose
-            return s.initial
+            defer { s.early = [] }
+            return (s.initial, s.early)
         }
         deliver(initial)
+        if !early.isEmpty { deliver(bytes: early) }
     }
 
     /// Delivers lines as raw bytes (a test may also inject bytes directly).
@@ -62,7 +85,12 @@ final class ScriptedTransport: AGITransport, Sendable {
     }
 
     func deliver(bytes: [UInt8]) {
-        guard let callback = state.withLock({ $0.closed ? nil : $0.onReceive }) else { return }
+        let callback = state.withLock { s -> (@Sendable (ArraySlice<UInt8>) -> Void)? in
+            if s.closed { return nil }
+            if s.onReceive == nil { s.early += bytes }  // not started yet: keep for startReceiving
+            return s.onReceive
+        }
+        guard let callback else { return }
         let size = fragment ?? max(bytes.count, 1)
         queue.async {
             var offset = 0
@@ -91,7 +119,7 @@ final class ScriptedTransport: AGITransport, Sendable {
             s.written += bytes
             let text = String(decoding: bytes, as: UTF8.self)
             guard s.next < s.steps.count else {
-                s.mismatches.append("unexpected extra command: \(text)")
+                if !manual { s.mismatches.append("unexpected extra command: \(text)") }
                 return []
             }
             let step = s.steps[s.next]
