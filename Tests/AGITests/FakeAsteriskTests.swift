@@ -23,7 +23,7 @@ import StructuredLogging
         }
         let call = FakeCall(script: "caller-auth?lang=sv", arguments: ["a", ""], environment: ["callerid": "0701234567"],
                             variables: ["CIBA_ID_NUMBER": "196802020575"],
-                            keypresses: [FakeKeypress(at: .seconds(3), digits: "196802020575#")], timeScale: 0.01)
+                            keypresses: [FakeKeypress(at: .seconds(6), digits: "196802020575#")], timeScale: 0.05)
         let transcript = try await FakeAsterisk(call: call).place(through: router)
         #expect(transcript.agiStatus == "SUCCESS")
         #expect(transcript.closedByServer && !transcript.timedOut)
@@ -60,7 +60,7 @@ import StructuredLogging
             do { try await channel.setMusic(false) } catch let error as AGIError { observed.withLock { $0.append(error.kind.name) } }
         }
         let started = ContinuousClock.now
-        let transcript = try await FakeAsterisk(call: FakeCall(script: "hold", hangupAt: .seconds(2), timeScale: 0.01)).place(through: router)
+        let transcript = try await FakeAsterisk(call: FakeCall(script: "hold", hangupAt: .seconds(6), timeScale: 0.05)).place(through: router)
         #expect(ContinuousClock.now - started < .seconds(10))
         #expect(observed.withLock { $0 } == ["cancelled", "deadChannel"])
         #expect(transcript.agiStatus == "HANGUP")
@@ -78,7 +78,7 @@ import StructuredLogging
             }
             await channel.waitForHangup()
         }
-        let call = FakeCall(script: "x", keypresses: [FakeKeypress(at: .seconds(1), digits: "12")], hangupAt: .seconds(2), timeScale: 0.01)
+        let call = FakeCall(script: "x", keypresses: [FakeKeypress(at: .seconds(6), digits: "12")], hangupAt: .seconds(10), timeScale: 0.05)
         let transcript = try await FakeAsterisk(call: call).place(through: router)
         #expect(observed.withLock { $0 } == "hangup")
         let replies = transcript.lines.filter { $0.direction == .fromAsterisk }.map(\.text).suffix(2)
@@ -126,14 +126,14 @@ import StructuredLogging
         let observed = Mutex<[String]>([])
         var router = AGIRouter()
         router.register("x") { channel in
-            try await Task.sleep(for: .milliseconds(30))   // call time 3 s: the 7 at 1 s is lost
+            try await Task.sleep(for: .milliseconds(150))   // call time 3 s: the 7 at 1 s is lost
             let played = try await channel.streamFile("demo-congrats", escapeDigits: "5")
             observed.withLock { $0.append("\(played.digit.map(String.init) ?? "none") \(played.endpos > 0)") }
             let digit = try await channel.waitForDigit(timeout: .seconds(2))
             observed.withLock { $0.append(digit.map(String.init) ?? "none") }
         }
-        let call = FakeCall(script: "x", keypresses: [FakeKeypress(at: .seconds(1), digits: "7"), FakeKeypress(at: .seconds(5), digits: "5")],
-                            timeScale: 0.01)
+        let call = FakeCall(script: "x", keypresses: [FakeKeypress(at: .seconds(1), digits: "7"), FakeKeypress(at: .seconds(10), digits: "5")],
+                            timeScale: 0.05)
         _ = try await FakeAsterisk(call: call).place(through: router)
         #expect(observed.withLock { $0 } == ["5 true", "none"])
     }
@@ -161,13 +161,13 @@ import StructuredLogging
         var router = AGIRouter()
         router.register("tcp") { channel in
             try await channel.setVariable("CIBA_STATUS", "approved")
-            #expect(try await channel.waitForDigit(timeout: .seconds(5)) == "9")
+            #expect(try await channel.waitForDigit(timeout: .seconds(20)) == "9")
         }
         let server = Task {
             let connection = try await listener.accept()
             await AGISession.run(transport: TCPAsteriskTransport(connection), router: router, logger: .disabled, sessionID: "tcp")
         }
-        let call = FakeCall(script: "tcp", keypresses: [FakeKeypress(at: .seconds(1), digits: "9")], timeScale: 0.01)
+        let call = FakeCall(script: "tcp", keypresses: [FakeKeypress(at: .seconds(6), digits: "9")], timeScale: 0.05)
         let transcript = try await FakeAsterisk(call: call).place(to: listener.localAddress, timeout: .seconds(20))
         try await server.value
         listener.close()
