@@ -44,6 +44,10 @@ import StructuredLogging
             #expect(try regex.wholeMatch(in: String(line)) != nil, "\(line)")
         }
         #expect(rendered.contains(">> ") && rendered.contains("#= AGISTATUS=SUCCESS"))
+        #expect(!rendered.contains("196802020575"))
+        #expect(rendered.contains("#= CIBA_ID_NUMBER=19680202****"))
+        #expect(transcript.rendered(maskingPersonalNumbers: false).contains("#= CIBA_ID_NUMBER=196802020575"))
+        #expect(CallTranscript.maskPersonalNumbers("27034698436 and 1795292824.43 v22.10.1") == "270346***** and 1795292824.43 v22.10.1")
     }
 
     @Test func callerHangupCancelsASleepingHandler() async throws {
