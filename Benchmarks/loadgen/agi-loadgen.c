@@ -220,6 +220,7 @@ static size_t heap_len, heap_cap;
 
 static struct {
     long started, ok, failed, ok_in_window, reset_after_done;
+    long ok_total;  /* never reset: warm-up included (for sessions per server CPU-second) */
     long reasons[R_COUNT];
     int active, max_active, holding, max_holding;
     struct histogram cmd, env, close;
@@ -273,6 +274,7 @@ static void finish(int slot, int ok, enum reason why) {
     st.active--;
     if (ok) {
         st.ok++;
+        st.ok_total++;
         if (cfg.sessions_limit == 0 && in_window(now_ns())) st.ok_in_window++;
     } else {
         st.failed++;
@@ -637,14 +639,14 @@ int main(int argc, char **argv) {
            " sessions_per_s=%.1f elapsed_s=%.2f"
            " cmd_samples=%llu cmd_p50_us=%llu cmd_p90_us=%llu cmd_p99_us=%llu cmd_max_us=%llu"
            " env_p50_us=%llu env_p99_us=%llu close_p50_us=%llu close_p99_us=%llu"
-           " max_open=%d max_holding=%d reset_after_done=%ld",
+           " max_open=%d max_holding=%d reset_after_done=%ld sessions_ok_total=%ld",
            cfg.label, cfg.script, cfg.concurrency, st.ok, st.failed, rate, elapsed,
            (unsigned long long)st.cmd.count,
            (unsigned long long)h_percentile(&st.cmd, 0.50), (unsigned long long)h_percentile(&st.cmd, 0.90),
            (unsigned long long)h_percentile(&st.cmd, 0.99), (unsigned long long)st.cmd.max,
            (unsigned long long)h_percentile(&st.env, 0.50), (unsigned long long)h_percentile(&st.env, 0.99),
            (unsigned long long)h_percentile(&st.close, 0.50), (unsigned long long)h_percentile(&st.close, 0.99),
-           st.max_active, st.max_holding, st.reset_after_done);
+           st.max_active, st.max_holding, st.reset_after_done, st.ok_total);
     for (int r = 0; r < R_COUNT; r++) printf(" fail_%s=%ld", reason_names[r], st.reasons[r]);
     printf("\n");
     return st.failed > 0 ? 1 : 0;
