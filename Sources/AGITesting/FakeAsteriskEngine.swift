@@ -60,6 +60,8 @@ final class FakeAsteriskEngine {
     var closedByServer = false
     var timedOut = false
     var splitter = AGILineSplitter(maxLineLength: 1 << 20)
+    /// Actions waiting for a command to start: (upper-cased prefix, delay, action).
+    var triggers: [(prefix: String, delay: Duration, action: TimerAction)] = []
 
     init(call: FakeCall, environment: [(String, String)], transport: any AGITransport,
          events: AsyncStream<Event>.Continuation) {
@@ -146,10 +148,21 @@ final class FakeAsteriskEngine {
         await write(environmentLines)
         for press in call.keypresses {
             for (index, digit) in press.digits.enumerated() {
-                schedule(after: press.at + press.gap * index, .keypress(digit))
+                let delay = press.at + press.gap * index
+                if let prefix = press.afterCommand {
+                    triggers.append((prefix.uppercased(), delay, .keypress(digit)))
+                } else {
+                    schedule(after: delay, .keypress(digit))
+                }
             }
         }
-        if let hangupAt = call.hangupAt { schedule(after: hangupAt, .callerHangup) }
+        if let hangupAt = call.hangupAt {
+            if let prefix = call.hangupAfterCommand {
+                triggers.append((prefix.uppercased(), hangupAt, .callerHangup))
+            } else {
+                schedule(after: hangupAt, .callerHangup)
+            }
+        }
         let events = self.events
         timerTasks[0] = Task {
             try? await Task.sleep(for: deadline)
@@ -216,6 +229,17 @@ final class FakeAsteriskEngine {
             }
         }
         await execute(line)
+    }
+
+    /// Starts the timers that wait for a command starting like `line`.
+    func fireTriggers(for line: String) {
+        guard !triggers.isEmpty else { return }
+        let upper = line.uppercased()
+        triggers.removeAll { trigger in
+            guard upper.hasPrefix(trigger.prefix) else { return false }
+            schedule(after: trigger.delay, trigger.action)
+            return true
+        }
     }
 
     func drainQueue() async {
