@@ -13,7 +13,8 @@ final class FakeAsteriskEngine {
     }
 
     enum TimerAction {
-        case keypress(Character)
+        /// The first digit now, the rest one `gap` apart (chained, so they never reorder).
+        case keypresses([Character], gap: Duration)
         case callerHangup
         case finish(serial: Int)
         case promptEnd(serial: Int)
@@ -146,14 +147,12 @@ final class FakeAsteriskEngine {
 
     func begin(environmentLines: [String], deadline: Duration) async {
         await write(environmentLines)
-        for press in call.keypresses {
-            for (index, digit) in press.digits.enumerated() {
-                let delay = press.at + press.gap * index
-                if let prefix = press.afterCommand {
-                    triggers.append((prefix.uppercased(), delay, .keypress(digit)))
-                } else {
-                    schedule(after: delay, .keypress(digit))
-                }
+        for press in call.keypresses where !press.digits.isEmpty {
+            let action = TimerAction.keypresses(Array(press.digits), gap: press.gap)
+            if let prefix = press.afterCommand {
+                triggers.append((prefix.uppercased(), press.at, action))
+            } else {
+                schedule(after: press.at, action)
             }
         }
         if let hangupAt = call.hangupAt {
@@ -282,7 +281,9 @@ final class FakeAsteriskEngine {
 
     func fire(_ action: TimerAction) async {
         switch action {
-        case .keypress(let digit):
+        case .keypresses(let digits, let gap):
+            guard let digit = digits.first else { return }
+            if digits.count > 1 { schedule(after: gap, .keypresses(Array(digits.dropFirst()), gap: gap)) }
             await keypress(digit)
         case .callerHangup:
             await channelHangup(cause: "caller hung up")
