@@ -32,6 +32,7 @@ public enum AGISession {
                 sessionLog.info("agi.session.closed_before_environment", ["peer": transport.peerDescription])
             }
             transport.close()
+            core.disarm()
             sessionLog.info("agi.session.end", [
                 "duration_ms": milliseconds(since: started), "hungup": "false", "commands": "0",
                 "outcome": error.kind.name,
@@ -63,6 +64,7 @@ public enum AGISession {
 
         let hungUp = core.isHungUp
         transport.close()
+        core.disarm()
         log.info("agi.session.end", [
             "duration_ms": milliseconds(since: started), "hungup": hungUp ? "true" : "false",
             "commands": String(core.commandCount), "outcome": outcome,
