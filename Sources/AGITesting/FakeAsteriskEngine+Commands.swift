@@ -65,11 +65,11 @@ extension FakeAsteriskEngine {
             guard argc >= 2 else { return await usage(spec) }
             await exec(application: argv[1], options: argc > 2 ? argv[2...].joined(separator: " ") : "")
         case "set music":
-            guard argc == 3 || argc == 4, ["on", "off"].contains(arg(2).lowercased()) else { return await usage(spec) }
+            // Asterisk answers 0 whatever the word and class (an unknown class falls back to default).
+            guard argc >= 3 else { return await usage(spec) }
             await write("200 result=0")
         case "set callerid":
-            guard argc == 3 else { return await usage(spec) }
-            variables.environment["agi_callerid"] = argv[2]
+            if argc > 2 { variables.environment["agi_callerid"] = argv[2] }
             await write("200 result=1")
         case "stream file":
             guard argc == 4 || argc == 5 else { return await usage(spec) }
@@ -84,7 +84,7 @@ extension FakeAsteriskEngine {
             await play(file: argv[2], escape: argv[3], offsetSamples: 0,
                        waitAfter: .milliseconds(timeout < 0 ? 6000 : timeout))
         case "get data":
-            guard argc >= 3 && argc <= 5 else { return await usage(spec) }
+            guard argc >= 3 else { return await usage(spec) }
             await getData(prompt: argv[2], timeout: argc >= 4 ? int(3) : 0, maxDigits: argc >= 5 ? int(4) : 1024)
         case "wait for digit":
             guard argc == 4 else { return await usage(spec) }
