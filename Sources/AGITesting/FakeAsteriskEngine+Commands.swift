@@ -1,3 +1,4 @@
+import Foundation
 import AGI
 
 /// What each AGI command does in the fake, with Asterisk 22's replies.
@@ -69,7 +70,17 @@ extension FakeAsteriskEngine {
             guard argc >= 3 else { return await usage(spec) }
             await write("200 result=0")
         case "set callerid":
-            if argc > 2 { variables.environment["agi_callerid"] = argv[2] }
+            if argc > 2 {
+                // ast_callerid_parse: `"Name" <number>`, `Name <number>` or just a number.
+                let text = argv[2]
+                if let open = text.lastIndex(of: "<"), let close = text.lastIndex(of: ">"), open < close {
+                    variables.environment["agi_callerid"] = String(text[text.index(after: open)..<close])
+                    let name = text[..<open].trimmingCharacters(in: .whitespaces)
+                    variables.environment["agi_calleridname"] = name.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                } else {
+                    variables.environment["agi_callerid"] = text
+                }
+            }
             await write("200 result=1")
         case "stream file":
             guard argc == 4 || argc == 5 else { return await usage(spec) }

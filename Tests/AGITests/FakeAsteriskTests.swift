@@ -20,6 +20,9 @@ import StructuredLogging
             try await channel.setVariable("CIBA_STATUS", entry.digits == "196802020575" ? "approved" : "mismatch")
             try await channel.setVariable("CIBA_NAME", #"Åsa "Q" Öberg \ ø (x)"#)
             #expect(try await channel.getFullVariable("${CIBA_NAME} / ${CALLERID(num)}") == #"Åsa "Q" Öberg \ ø (x) / 0701234567"#)
+            try await channel.setCallerID(#""Åsa Öberg" <46701234567>"#)
+            #expect(try await channel.getVariable("CALLERID(num)") == "46701234567")
+            #expect(try await channel.getVariable("CALLERID(name)") == "Åsa Öberg")
         }
         let call = FakeCall(script: "caller-auth?lang=sv", arguments: ["a", ""], environment: ["callerid": "0701234567"],
                             variables: ["CIBA_ID_NUMBER": "196802020575"],
