@@ -291,4 +291,26 @@ import StructuredLogging
         await session.value
         #expect(observed.withLock { $0 } == ["timedOut"])
     }
+
+    /// The armed timer fires before a later deadline: it re-arms itself for that deadline
+    /// (neither timing out early nor never).
+    @Test func earlyTimerReArmsForTheLaterDeadline() async throws {
+        let transport = ScriptedTransport.manual(environment: SessionTests.environment)
+        let observed = Mutex<[String]>([])
+        var router = AGIRouter()
+        router.register("test") { channel in
+            _ = try await channel.waitForDigit(timeout: .milliseconds(100))   // deadline 200 ms, answered at once
+            let started = ContinuousClock.now
+            do { try await channel.noop() } catch let error as AGIError {    // deadline 1 s
+                let waited = ContinuousClock.now - started
+                observed.withLock { $0.append("\(error.kind.name) \(waited > .milliseconds(700)) \(waited < .seconds(5))") }
+            }
+        }
+        let session = SessionTests.start(transport, router,
+                                         limits: AGISessionLimits(replyTimeoutSlack: .milliseconds(100), defaultReplyTimeout: .seconds(1)))
+        #expect(await transport.waitForWrites(1))
+        transport.deliver(["200 result=0"])
+        await session.value
+        #expect(observed.withLock { $0 } == ["timedOut true true"])
+    }
 }
