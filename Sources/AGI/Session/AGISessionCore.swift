@@ -81,7 +81,8 @@ final class AGISessionCore: Sendable {
     func receive(_ chunk: ArraySlice<UInt8>) {
         var effects = Effects()
         state.withLock { s in
-            guard !s.closed else { return }
+            // After a fatal error the transport is being closed: ignore anything still arriving.
+            guard !s.closed, s.failure == nil else { return }
             // Move the splitter out so the line callback may mutate the rest of the state
             // (swapping in an empty one avoids copying its buffer).
             var splitter = s.splitter
