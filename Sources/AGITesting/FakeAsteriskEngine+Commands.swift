@@ -86,9 +86,10 @@ extension FakeAsteriskEngine {
             guard argc == 4 || argc == 5 else { return await usage(spec) }
             await play(file: argv[2], escape: argv[3], offsetSamples: argc == 5 ? max(int(4), 0) : 0, waitAfter: nil)
         case "control stream file":
-            guard argc >= 4 && argc <= 9 else { return await usage(spec) }
-            let offsetMs = argc == 9 ? max(int(8), 0) : 0
-            await play(file: argv[2], escape: argv[3], offsetSamples: offsetMs * 8, waitAfter: nil)
+            // CONTROL STREAM FILE file escape [skipms [ff [rew [pause [offsetms]]]]]: 3 name words.
+            guard argc >= 5 && argc <= 10 else { return await usage(spec) }
+            let offsetMs = argc == 10 ? max(int(9), 0) : 0
+            await play(file: argv[3], escape: argv[4], offsetSamples: offsetMs * 8, waitAfter: nil)
         case "get option":
             guard argc == 4 || argc == 5 else { return await usage(spec) }
             let timeout = argc == 5 ? int(4) : 0
