@@ -143,7 +143,8 @@ public final class TCPListener: Sendable {
         case let .fd(fd, peer):
             SocketOptions.noDelay(fd)
             let peerAddress = peer ?? SocketAddress.of(fd: fd, peer: true) ?? localAddress.with(port: 0)
-            let local = SocketAddress.of(fd: fd, peer: false) ?? localAddress
+            // Bound to one address, the local end is known; only wildcard listeners ask the kernel.
+            let local = localAddress.ip.isWildcard ? (SocketAddress.of(fd: fd, peer: false) ?? localAddress) : localAddress
             let connection = TCPConnection(fd: fd, peer: peerAddress, local: local)
             try connection.register()
             return connection
