@@ -180,6 +180,48 @@ func readExactly(_ connection: TCPConnection, _ count: Int) async throws -> [UIn
         #expect(received == payload)
     }
 
+    @Test func concurrentLargeWritesNeverInterleave() async throws {
+        let (listener, client, server) = try await loopbackPair()
+        defer { listener.close(); client.close(); server.close() }
+        let blockSize = 1 << 20
+        let writers = 6
+        let writing = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for value in 0..<writers {
+                    group.addTask {
+                        try await client.write([UInt8](repeating: UInt8(value + 1), count: blockSize), timeout: .seconds(30))
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        let received = try await readExactly(server, blockSize * writers)
+        try await writing.value
+        #expect(received.count == blockSize * writers)
+        var seen: Set<UInt8> = []
+        for start in stride(from: 0, to: received.count, by: blockSize) {
+            let block = received[start..<min(start + blockSize, received.count)]
+            let first = block.first ?? 0
+            #expect(block.allSatisfy { $0 == first }, "block at \(start) mixes writers")
+            seen.insert(first)
+        }
+        #expect(seen.count == writers)
+    }
+
+    @Test func writeTimesOutWhenThePeerNeverReadsAndClosesTheConnection() async throws {
+        let (listener, client, server) = try await loopbackPair()
+        defer { listener.close(); client.close(); server.close() }
+        do {
+            for _ in 0..<1000 {
+                try await client.write([UInt8](repeating: 1, count: 1 << 20), timeout: .milliseconds(200))
+            }
+            Issue.record("1 GB went into a peer that never reads")
+        } catch let error as SocketError {
+            #expect(error.kind == .timedOut)
+        }
+        #expect(client.isClosed)
+    }
+
     @Test func acceptThrowsClosedAfterListenerClose() async throws {
         let listener = try TCPListener.listen(on: try SocketAddress.parse("127.0.0.1:0"))
         let acceptor = Task { try await listener.accept() }

@@ -31,12 +31,16 @@ public final class TCPConnection: Sendable {
         let timer: ScheduledTimer?
     }
 
+    /// A write waiting for room in the send buffer. It takes its place in the queue the moment
+    /// the first attempt comes up short (so a later writer can never slip in between); its
+    /// continuation is attached a moment later, and a write that completes or fails in that gap
+    /// leaves its result in `State.finishedWrites`.
     struct PendingWrite {
         let id: UInt64
         var bytes: [UInt8]
         var offset: Int
-        let continuation: UnsafeContinuation<Void, any Error>
-        let timer: ScheduledTimer?
+        var continuation: UnsafeContinuation<Void, any Error>?
+        var timer: ScheduledTimer?
     }
 
     struct Receiver {
@@ -49,6 +53,7 @@ public final class TCPConnection: Sendable {
         var nextID: UInt64 = 1
         var readWaiter: ReadWaiter?
         var writes: [PendingWrite] = []
+        var finishedWrites: [UInt64: Result<Void, any Error>] = [:]
         var connectWaiter: UnsafeContinuation<Void, any Error>?
         var connectTimer: ScheduledTimer?
         var receiver: Receiver?
