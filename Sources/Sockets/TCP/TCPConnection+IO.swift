@@ -29,7 +29,7 @@ extension TCPConnection {
             EventLoop.shared.execute { onClose(nil) }
         } else {
             // Bytes may already be waiting (the edge fired before a receiver existed).
-            EventLoop.shared.execute { self.handleReadable() }
+            EventLoop.shared.execute { self.handleFirstReceive() }
         }
     }
 
