@@ -94,12 +94,15 @@ public final class TCPConnection: Sendable {
         guard fd >= 0 else { throw SocketError.fromErrno(errno, "socket") }
         SocketOptions.noDelay(fd)
         var rc: Int32
+        var code: Int32 = 0
         repeat {
             rc = address.withSockAddr { Glibc.connect(fd, $0, $1) }
-        } while rc != 0 && errno == EINTR
-        let inProgress = rc != 0 && errno == EINPROGRESS
-        if rc != 0 && !inProgress {
-            let code = errno
+            code = rc == 0 ? 0 : errno
+        } while code == EINTR
+        // After an interrupted call the connect goes on: a repeat says EALREADY or EISCONN.
+        if code == EISCONN { code = 0 }
+        let inProgress = code == EINPROGRESS || code == EALREADY
+        if code != 0 && !inProgress {
             Glibc.close(fd)
             throw SocketError.fromErrno(code, "connect \(address)")
         }
