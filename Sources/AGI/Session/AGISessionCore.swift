@@ -53,12 +53,15 @@ final class AGISessionCore: Sendable {
     let transport: any AGITransport
     let limits: AGISessionLimits
     let logger: Mutex<Logger>
+    /// Debug logging of commands is on (checked without taking the logger's lock).
+    let logsCommands: Bool
     private let state: Mutex<State>
 
     init(transport: any AGITransport, limits: AGISessionLimits, logger: Logger) {
         self.transport = transport
         self.limits = limits
         self.logger = Mutex(logger)
+        self.logsCommands = logger.isEnabled(.debug)
         self.state = Mutex(State(
             splitter: AGILineSplitter(maxLineLength: limits.maxLineLength),
             phase: .environment(AGIEnvironmentParser(maxBytes: limits.maxEnvironmentBytes))))
