@@ -1,0 +1,47 @@
+import Synchronization
+import Testing
+@testable import Sockets
+
+@Suite struct ScheduledTimerTests {
+    @Test func firesAfterDelayInOrder() async {
+        let order = Mutex<[Int]>([])
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            ScheduledTimer.schedule(after: .milliseconds(60)) {
+                order.withLock { $0.append(2) }
+                done.resume()
+            }
+            ScheduledTimer.schedule(after: .milliseconds(20)) { order.withLock { $0.append(1) } }
+        }
+        #expect(order.withLock { $0 } == [1, 2])
+    }
+
+    @Test func cancelledTimerNeverFires() async throws {
+        let fired = Mutex(false)
+        let timer = ScheduledTimer.schedule(after: .milliseconds(30)) { fired.withLock { $0 = true } }
+        timer.cancel()
+        #expect(timer.isCancelled)
+        try await Task.sleep(for: .milliseconds(120))
+        #expect(fired.withLock { $0 } == false)
+    }
+
+    @Test func manyTimersCancelledOutOfOrderLeaveTheRestFiring() async throws {
+        let fired = Mutex<Set<Int>>([])
+        var timers: [ScheduledTimer] = []
+        let started = ContinuousClock.now
+        for i in 0..<1000 {
+            // Deadlines 400...449 ms, interleaved, so cancelling every other one removes
+            // entries from the middle of the heap.
+            timers.append(ScheduledTimer.schedule(after: .milliseconds(400 + (i * 7) % 50)) {
+                fired.withLock { _ = $0.insert(i) }
+            })
+        }
+        for (i, timer) in timers.enumerated() where i % 2 == 1 { timer.cancel() }
+        let cancelledInTime = ContinuousClock.now - started < .milliseconds(400)
+        try await Task.sleep(for: .milliseconds(900))
+        let result = fired.withLock { $0 }
+        #expect(result.filter { $0 % 2 == 0 }.count == 500)
+        if cancelledInTime {
+            #expect(result.filter { $0 % 2 == 1 }.isEmpty)
+        }
+    }
+}
