@@ -42,3 +42,23 @@ struct SupportTests {
         #expect(digest == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 }
+
+@Suite("Recording transport")
+struct RecordingTransportTests {
+    @Test("summaries show endpoints, harmless parameters and statuses, never secrets")
+    func summaries() async throws {
+        let provider = TestProvider()
+        let recorder = RecordingTransport(wrapping: provider.transport)
+        provider.transport.on("/oauth2/token", [TestProvider.pending, TestProvider.tokenResponse(TestProvider.sign(TestProvider.claims()))])
+        let auth = BackchannelAuthenticator(settings: TestProvider.settings(.clientSecretPost(secret: TestProvider.secret)),
+                                            transport: recorder, clock: provider.clock, logger: .disabled)
+        _ = try await auth.pollForIdentity(try await provider.start(auth), expectedClaim: nil) { _ in }
+        let lines = recorder.exchanges.map(\.description)
+        #expect(lines.count == 5)
+        #expect(lines[1].hasPrefix("POST /ciba/bc-authorize [scope=openid login_hint=… acr_values=urn:grn:authn:se:bankid"))
+        #expect(lines[2].hasSuffix("-> 400 authorization_pending"))
+        for line in lines {
+            #expect(!line.contains(TestProvider.secret) && !line.contains(TestProvider.number) && !line.contains(TestProvider.authReqID))
+        }
+    }
+}

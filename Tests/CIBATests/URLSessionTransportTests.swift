@@ -185,6 +185,10 @@ struct HTTPServerFlowTests {
             let basic = try #require(bc.header("Authorization"))
             let decoded = String(decoding: Data(base64Encoded: String(basic.dropFirst(6))) ?? Data(), as: UTF8.self)
             #expect(decoded == FormEncoding.encode(TestProvider.clientID) + ":" + FormEncoding.encode(TestProvider.secret))
+            // One URLSession per authenticator: libcurl reuses the keep-alive connection.
+            let peers = Set(provider.requests.map(\.remoteAddress))
+            #expect(provider.requests.count == 5)
+            #expect(peers.count < provider.requests.count)
         }
         await server.shutdown()
     }
