@@ -24,10 +24,12 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        // epoll / eventfd / accept4 for Sockets (header-only; Glibc does not export them).
+        .systemLibrary(name: "CSocketsLinux", path: "Sources/CSocketsLinux"),
         // Structured key=value logging with an in-memory handler for tests.
         .target(name: "StructuredLogging", swiftSettings: strict),
         // Non-blocking TCP (epoll) bridged into Swift concurrency; CIDR allow-lists.
-        .target(name: "Sockets", dependencies: ["StructuredLogging"], swiftSettings: strict),
+        .target(name: "Sockets", dependencies: ["CSocketsLinux", "StructuredLogging"], swiftSettings: strict),
         // The FastAGI protocol: environment, commands, responses, channel API, server.
         .target(name: "AGI", dependencies: ["Sockets", "StructuredLogging"], swiftSettings: strict),
         // A fake Asterisk for tests and `ciba-agi simulate-call`.

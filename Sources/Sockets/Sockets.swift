@@ -1,1 +1,0 @@
-// Module Sockets: see the module's README section in the top-level README.
