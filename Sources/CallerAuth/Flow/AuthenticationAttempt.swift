@@ -46,7 +46,7 @@ struct AuthenticationAttempt: Sendable {
         let subjectKey: String
         switch profile.loginHintSource {
         case .callerID:
-            let callerID = environment.callerID.trimmingCharacters(in: .whitespaces)
+            let callerID = environment.callerID.trimmingCharacters(in: CharacterSet.whitespaces)
             guard !callerID.isEmpty, callerID.lowercased() != "unknown", callerID.allSatisfy({ $0.isNumber || $0 == "+" }) else {
                 return .failed(.invalidNumber, reason: "no usable caller id for a caller-id profile").with(prompt: .failed)
             }
@@ -54,8 +54,8 @@ struct AuthenticationAttempt: Sendable {
         case .number:
             guard let kind = profile.numberKind else { return .failed(.configError, reason: "profile has no numberKind") }
             switch try await identifyNumber(kind: kind) {
-            case .success(let found): number = found
-            case .failure(let outcome): return outcome
+            case .number(let found): number = found
+            case .outcome(let outcome): return outcome
             }
             guard let number else { return .failed(.invalidNumber, reason: "no number") }
             state.numberMasked = number.masked
@@ -115,17 +115,17 @@ struct AuthenticationAttempt: Sendable {
     }
 
     /// Number from `number=`, the `CIBA_ID_NUMBER` variable, or keyed in by the caller.
-    private func identifyNumber(kind: NumberKind) async throws -> Result<PersonalNumber, SessionOutcome> {
+    private func identifyNumber(kind: NumberKind) async throws -> NumberEntry {
         var preset = options.number
         if preset == nil, let variable = try await channel.getVariable("CIBA_ID_NUMBER"), !variable.isEmpty {
             preset = variable
         }
         if let preset {
             switch PersonalNumber.parse(preset, kind: kind) {
-            case .success(let number): return .success(number)
+            case .success(let number): return .number(number)
             case .failure(let error):
                 log.warning("number.preset_invalid", ["reason": String(describing: error.reason)])
-                return .failure(SessionOutcome.failed(.invalidNumber, reason: "preset number invalid").with(prompt: .invalidIDNumber))
+                return .outcome(SessionOutcome.failed(.invalidNumber, reason: "preset number invalid").with(prompt: .invalidIDNumber))
             }
         }
         let collector = NumberCollector(channel: channel, kind: kind, maxAttempts: service.configuration.maxAttempts,

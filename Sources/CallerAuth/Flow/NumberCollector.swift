@@ -17,7 +17,7 @@ struct NumberCollector: Sendable {
     let timeout: Duration
     let log: Logger
 
-    func collect() async throws -> Result<PersonalNumber, SessionOutcome> {
+    func collect() async throws -> NumberEntry {
         var typedAnything = false
         for attempt in 1...max(1, maxAttempts) {
             let input = try await channel.getData(Prompt.enterIDNumber.file, timeout: timeout, maxDigits: kind.normalizedLength + 1)
@@ -30,7 +30,7 @@ struct NumberCollector: Sendable {
             switch PersonalNumber.parse(digits, kind: kind) {
             case .success(let number):
                 log.info("number.accepted", ["attempt": String(attempt), "number": number.masked])
-                return .success(number)
+                return .number(number)
             case .failure(let error):
                 log.info("number.invalid", ["attempt": String(attempt), "reason": String(describing: error.reason),
                                             "number": NumberMasking.mask(digits, kind: kind)])
@@ -40,8 +40,14 @@ struct NumberCollector: Sendable {
             }
         }
         if typedAnything {
-            return .failure(.failed(.invalidNumber, reason: "no valid number after \(maxAttempts) attempts"))
+            return .outcome(.failed(.invalidNumber, reason: "no valid number after \(maxAttempts) attempts"))
         }
-        return .failure(.failed(.noInput, reason: "caller entered nothing"))
+        return .outcome(.failed(.noInput, reason: "caller entered nothing"))
     }
+}
+
+/// The result of identifying the caller's number: the number, or the session's end.
+enum NumberEntry: Sendable {
+    case number(PersonalNumber)
+    case outcome(SessionOutcome)
 }
