@@ -1,0 +1,54 @@
+/// Splits inbound bytes into `\n`-terminated lines, enforcing a maximum line length.
+///
+/// Bytes are decoded as UTF-8 with invalid sequences replaced by U+FFFD, so a peer that
+/// sends Latin-1 or garbage gets readable lines instead of a crash. A line longer than
+/// `maxLineLength` bytes (not counting `\n`) is an error as soon as it is known, even
+/// before its `\n` arrives, so a peer cannot make us buffer without limit.
+public struct AGILineSplitter: Sendable {
+    public let maxLineLength: Int
+    private var partial: [UInt8] = []
+
+    public init(maxLineLength: Int = 8192) {
+        self.maxLineLength = maxLineLength
+    }
+
+    /// Bytes held from an incomplete line.
+    public var bufferedByteCount: Int { partial.count }
+
+    /// Feeds a chunk; calls `onLine` for each complete line, in order. Stops early
+    /// (returning) when `onLine` returns `false`; the rest of the chunk is dropped.
+    public mutating func append(
+        _ chunk: ArraySlice<UInt8>, _ onLine: (String) -> Bool
+    ) throws(AGIError) {
+        var start = chunk.startIndex
+        var index = start
+        let end = chunk.endIndex
+        while index < end {
+            if chunk[index] == 0x0A {
+                let line: String
+                if partial.isEmpty {
+                    guard index - start <= maxLineLength else { throw tooLong(index - start) }
+                    line = String(decoding: chunk[start..<index], as: UTF8.self)
+                } else {
+                    guard partial.count + (index - start) <= maxLineLength else {
+                        throw tooLong(partial.count + index - start)
+                    }
+                    partial.append(contentsOf: chunk[start..<index])
+                    line = String(decoding: partial, as: UTF8.self)
+                    partial.removeAll(keepingCapacity: true)
+                }
+                start = index + 1
+                if !onLine(line) { return }
+            }
+            index += 1
+        }
+        if start < end {
+            guard partial.count + (end - start) <= maxLineLength else { throw tooLong(partial.count + end - start) }
+            partial.append(contentsOf: chunk[start..<end])
+        }
+    }
+
+    private func tooLong(_ count: Int) -> AGIError {
+        AGIError(.lineTooLong, "inbound line longer than \(maxLineLength) bytes (at least \(count))")
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import StructuredLogging
+
+/// Runs one FastAGI session from the first byte to the close.
+///
+/// Flow: start push-mode receiving; wait for the environment block (`environmentTimeout`);
+/// route by script name; run the handler in one task; close. The handler's task is
+/// cancelled the moment Asterisk reports `HANGUP` or the socket closes.
+///
+/// Closing: Asterisk never closes a FastAGI socket on its own after a hang-up, so the
+/// session ALWAYS closes it at the end. We close directly (no half-close and grace period):
+/// Asterisk treats a full close exactly like a half-close (AGISTATUS SUCCESS in fixture
+/// 01c); its final `HANGUP` line, which only a half-closing server would read, carries no
+/// information we need, and a direct close frees the socket and its state at once.
+public enum AGISession {
+    public static func run(
+        transport: any AGITransport, router: AGIRouter, limits: AGISessionLimits = AGISessionLimits(),
+        logger: Logger, sessionID: String
+    ) async {
+        let started = ContinuousClock.now
+        let sessionLog = logger.with("session", sessionID)
+        let core = AGISessionCore(transport: transport, limits: limits, logger: sessionLog)
+        core.start()
+
+        let environment: AGIEnvironment
+        switch await core.waitForEnvironment() {
+        case .success(let value):
+            environment = value
+        case .failure(let error):
+            // `error` is already logged by the core when it was detected there.
+            if error.kind == .closed {
+                sessionLog.info("agi.session.closed_before_environment", ["peer": transport.peerDescription])
+            }
+            transport.close()
+            sessionLog.info("agi.session.end", [
+                "duration_ms": milliseconds(since: started), "hungup": "false", "commands": "0",
+                "outcome": error.kind.name,
+            ])
+            return
+        }
+
+        let log = sessionLog.with("uniqueid", environment.uniqueID)
+        core.logger.withLock { $0 = log }
+        log.info("agi.session.start", [
+            "script": environment.script, "channel": environment.channel,
+            "callerid": environment.callerID, "peer": transport.peerDescription,
+        ])
+        let channel = AGIChannel(environment: environment, core: core)
+        var outcome = "ok"
+
+        if let handler = router.handler(for: environment.script) {
+            let task = Task<Void, Never> {
+                do {
+                    try await handler(channel)
+                } catch let error as AGIError {
+                    log.warning("agi.handler.error", ["error": error.kind.name, "reason": error.reason])
+                } catch is CancellationError {
+                    log.info("agi.handler.cancelled")
+                } catch {
+                    log.warning("agi.handler.error", ["error": String(describing: type(of: error)),
+                                                       "reason": String(describing: error)])
+                }
+            }
+            core.setHandlerTask(task)
+            await task.value
+            core.clearHandlerTask()
+        } else {
+            outcome = "unknown_script"
+            log.warning("agi.unknown_script", ["script": environment.script])
+            let shown = String(environment.script.prefix(200))
+            _ = try? await channel.send(.verbose("ciba-agi: no handler for script '\(shown)'", level: 1),
+                                        ownTimeout: .seconds(2))
+        }
+
+        let hungUp = core.isHungUp
+        transport.close()
+        log.info("agi.session.end", [
+            "duration_ms": milliseconds(since: started), "hungup": hungUp ? "true" : "false",
+            "commands": String(core.commandCount), "outcome": outcome,
+        ])
+    }
+
+    private static func milliseconds(since start: ContinuousClock.Instant) -> String {
+        let elapsed = ContinuousClock.now - start
+        return String(AGICommand.milliseconds(elapsed))
+    }
+}
