@@ -97,6 +97,7 @@ public struct ProviderConfiguration: Sendable {
         s.tokenEndpoint = tokenEndpoint
         s.jwksURI = jwksURI
         s.allowInsecureHTTP = allowInsecureHTTP
+        s.caFile = caFile
         return s
     }
 

@@ -158,6 +158,9 @@ struct AuthenticationAttempt: Sendable {
                         case .slowDown(let interval, let poll):
                             state.recordPoll(poll)
                             log.info("ciba.slow_down", ["poll": String(poll), "interval": String(describing: interval)])
+                        case .retrying(let reason, let poll, let retryIn):
+                            state.recordPoll(poll)
+                            log.warning("ciba.retrying", ["poll": String(poll), "reason": reason, "retryIn": String(describing: retryIn)])
                         }
                     }
                     box.set(.success(identity))
