@@ -1,0 +1,284 @@
+import Synchronization
+import Testing
+@testable import Sockets
+
+/// A connected pair over loopback: (client side, server side).
+func loopbackPair(_ host: String = "127.0.0.1") async throws -> (TCPListener, TCPConnection, TCPConnection) {
+    let listener = try TCPListener.listen(on: try SocketAddress.parse("\(host == "::1" ? "[::1]" : host):0"))
+    async let accepted = listener.accept()
+    let client = try await TCPConnection.connect(to: listener.localAddress)
+    let server = try await accepted
+    return (listener, client, server)
+}
+
+/// Reads until `count` bytes arrived or EOF.
+func readExactly(_ connection: TCPConnection, _ count: Int) async throws -> [UInt8] {
+    var out: [UInt8] = []
+    while out.count < count {
+        let chunk = try await connection.read(timeout: .seconds(5))
+        if chunk.isEmpty { break }
+        out += chunk
+    }
+    return out
+}
+
+@Suite struct TCPConnectionTests {
+    @Test func listenOnPortZeroReportsTheRealPort() throws {
+        let listener = try TCPListener.listen(on: try SocketAddress.parse("127.0.0.1:0"))
+        defer { listener.close() }
+        #expect(listener.localAddress.port != 0)
+        #expect(listener.localAddress.host == "127.0.0.1")
+    }
+
+    @Test func bindingAPortInUseThrowsAddressInUse() throws {
+        let first = try TCPListener.listen(on: try SocketAddress.parse("127.0.0.1:0"))
+        defer { first.close() }
+        do {
+            let second = try TCPListener.listen(on: first.localAddress)
+            second.close()
+            Issue.record("second bind succeeded")
+        } catch let error as SocketError {
+            #expect(error.kind == .addressInUse)
+        }
+    }
+
+    @Test(arguments: ["127.0.0.1", "::1"])
+    func connectWriteReadAndEOF(host: String) async throws {
+        let (listener, client, server) = try await loopbackPair(host)
+        defer { listener.close(); client.close(); server.close() }
+        #expect(server.peerAddress == client.localAddress)
+        #expect(client.peerAddress == listener.localAddress)
+        try await client.write(Array("hello".utf8))
+        #expect(try await readExactly(server, 5) == Array("hello".utf8))
+        try await server.write(Array("world!".utf8))
+        #expect(try await readExactly(client, 6) == Array("world!".utf8))
+        client.close()
+        #expect(try await server.read(timeout: .seconds(5)) == [])
+        // EOF is sticky.
+        #expect(try await server.read(timeout: .seconds(5)) == [])
+    }
+
+    @Test func halfCloseDeliversEOFToThePeerAndKeepsTheOtherDirection() async throws {
+        let (listener, client, server) = try await loopbackPair()
+        defer { listener.close(); client.close(); server.close() }
+        try await client.write(Array("last words".utf8))
+        client.shutdownWrite()
+        #expect(try await readExactly(server, 100) == Array("last words".utf8))  // stops at EOF
+        #expect(try await server.read(timeout: .seconds(5)) == [])
+        try await server.write(Array("reply".utf8))
+        #expect(try await readExactly(client, 5) == Array("reply".utf8))
+    }
+
+    @Test func readTimesOutAndTheConnectionStaysUsable() async throws {
+        let (listener, client, server) = try await loopbackPair()
+        defer { listener.close(); client.close(); server.close() }
+        let started = ContinuousClock.now
+        do {
+            _ = try await server.read(timeout: .milliseconds(100))
+            Issue.record("read returned without data")
+        } catch let error as SocketError {
+            #expect(error.kind == .timedOut)
+        }
+        #expect(ContinuousClock.now - started >= .milliseconds(95))
+        try await client.write([1, 2, 3])
+        #expect(try await readExactly(server, 3) == [1, 2, 3])
+    }
+
+    @Test func connectToAClosedPortIsRefused() async throws {
+        let listener = try TCPListener.listen(on: try SocketAddress.parse("127.0.0.1:0"))
+        let address = listener.localAddress
+        listener.close()
+        do {
+            let connection = try await TCPConnection.connect(to: address, timeout: .seconds(2))
+            connection.close()
+            Issue.record("connected to a closed port")
+        } catch let error as SocketError {
+            #expect(error.kind == .connectionRefused)
+        }
+    }
+
+    @Test func writeAfterCloseThrowsClosed() async throws {
+        let (listener, client, server) = try await loopbackPair()
+        defer { listener.close(); server.close() }
+        client.close()
+        client.close()  // idempotent
+        #expect(client.isClosed)
+        do {
+            try await client.write([1])
+            Issue.record("write after close succeeded")
+        } catch let error as SocketError {
+            #expect(error.kind == .closed)
+        }
+        await #expect(throws: SocketError.self) { try await client.read() }
+    }
+
+    @Test func writeToAPeerThatWentAwayEventuallyThrows() async throws {
+        let (listener, client, server) = try await loopbackPair()
+        defer { listener.close(); client.close() }
+        server.close()
+        var failed = false
+        for _ in 0..<100 {
+            do { try await client.write([UInt8](repeating: 7, count: 1024)) } catch { failed = true; break }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(failed)
+    }
+
+    @Test func cancellingAPendingReadThrowsCancellation() async throws {
+        let (listener, client, server) = try await loopbackPair()
+        defer { listener.close(); client.close(); server.close() }
+        let reader = Task { try await server.read(timeout: .seconds(10)) }
+        try await Task.sleep(for: .milliseconds(50))
+        reader.cancel()
+        let result = await reader.result
+        #expect(throws: CancellationError.self) { try result.get() }
+        // The connection still works after a cancelled read.
+        try await client.write([9])
+        #expect(try await readExactly(server, 1) == [9])
+    }
+
+    @Test func closeWakesAPendingRead() async throws {
+        let (listener, client, server) = try await loopbackPair()
+        defer { listener.close(); client.close() }
+        let reader = Task { try await server.read(timeout: .seconds(10)) }
+        try await Task.sleep(for: .milliseconds(50))
+        server.close()
+        let result = await reader.result
+        #expect(throws: SocketError.self) { try result.get() }
+    }
+
+    @Test func largeWritesSuspendUntilThePeerReads() async throws {
+        let (listener, client, server) = try await loopbackPair()
+        defer { listener.close(); client.close(); server.close() }
+        let payload = (0..<(8 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let writer = Task { try await client.write(payload, timeout: .seconds(20)) }
+        let received = try await readExactly(server, payload.count)
+        try await writer.value
+        #expect(received == payload)
+    }
+
+    @Test func acceptThrowsClosedAfterListenerClose() async throws {
+        let listener = try TCPListener.listen(on: try SocketAddress.parse("127.0.0.1:0"))
+        let acceptor = Task { try await listener.accept() }
+        try await Task.sleep(for: .milliseconds(50))
+        listener.close()
+        let result = await acceptor.result
+        do {
+            _ = try result.get()
+            Issue.record("accepted after close")
+        } catch let error as SocketError {
+            #expect(error.kind == .closed)
+        }
+    }
+}
+
+@Suite struct PushModeTests {
+    final class Collector: Sendable {
+        let bytes = Mutex<[UInt8]>([])
+        let closed = Mutex<[String]>([])
+    }
+
+    @Test func receiverGetsChunksThenExactlyOneClose() async throws {
+        let (listener, client, server) = try await loopbackPair()
+        defer { listener.close(); client.close(); server.close() }
+        let collector = Collector()
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            server.startReceiving(onReceive: { chunk in
+                collector.bytes.withLock { $0 += chunk }
+            }, onClose: { error in
+                collector.closed.withLock { $0.append(error.map { "\($0)" } ?? "eof") }
+                done.resume()
+            })
+            Task {
+                try await client.write(Array("agi_network: yes\n".utf8))
+                try await client.write(Array("\n".utf8))
+                client.shutdownWrite()
+            }
+        }
+        #expect(collector.bytes.withLock { $0 } == Array("agi_network: yes\n\n".utf8))
+        server.close()  // must not call onClose again
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(collector.closed.withLock { $0 } == ["eof"])
+    }
+
+    @Test func bytesSentBeforeStartReceivingAreDelivered() async throws {
+        let (listener, client, server) = try await loopbackPair()
+        defer { listener.close(); client.close(); server.close() }
+        try await client.write(Array("early".utf8))
+        try await Task.sleep(for: .milliseconds(50))
+        let collector = Collector()
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            server.startReceiving(onReceive: { chunk in
+                let total = collector.bytes.withLock { $0 += chunk; return $0.count }
+                if total == 5 { done.resume() }
+            }, onClose: { _ in })
+        }
+        #expect(collector.bytes.withLock { $0 } == Array("early".utf8))
+    }
+
+    @Test func localCloseDeliversOnCloseOnce() async throws {
+        let (listener, client, server) = try await loopbackPair()
+        defer { listener.close(); client.close() }
+        let collector = Collector()
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            server.startReceiving(onReceive: { _ in }, onClose: { error in
+                collector.closed.withLock { $0.append(error == nil ? "nil" : "error") }
+                done.resume()
+            })
+            server.close()
+            server.close()
+        }
+        try await Task.sleep(for: .milliseconds(30))
+        #expect(collector.closed.withLock { $0 } == ["nil"])
+    }
+
+    @Test func pushAcceptDeliversConnections() async throws {
+        let listener = try TCPListener.listen(on: try SocketAddress.parse("127.0.0.1:0"))
+        defer { listener.close() }
+        let accepted = Mutex<[TCPConnection]>([])
+        listener.startAccepting { connection in accepted.withLock { $0.append(connection) } }
+        var clients: [TCPConnection] = []
+        for _ in 0..<20 { clients.append(try await TCPConnection.connect(to: listener.localAddress)) }
+        for _ in 0..<200 where accepted.withLock({ $0.count }) < 20 { try await Task.sleep(for: .milliseconds(10)) }
+        let servers = accepted.withLock { $0 }
+        #expect(servers.count == 20)
+        for c in clients + servers { c.close() }
+    }
+}
+
+@Suite struct ManyConnectionsTests {
+    @Test func twoThousandConcurrentLoopbackConnectionsEcho() async throws {
+        _ = ResourceLimits.raiseOpenFileLimit()
+        let listener = try TCPListener.listen(on: try SocketAddress.parse("127.0.0.1:0"))
+        defer { listener.close() }
+        // Echo server in push mode: each chunk is written back from a task.
+        listener.startAccepting { connection in
+            connection.startReceiving(onReceive: { chunk in
+                let bytes = Array(chunk)
+                Task { try? await connection.write(bytes) }
+            }, onClose: { _ in connection.close() })
+        }
+        let count = 2_000
+        let ok = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for i in 0..<count {
+                group.addTask {
+                    let client = try await TCPConnection.connect(to: listener.localAddress, timeout: .seconds(30))
+                    defer { client.close() }
+                    let message = Array("ping \(i)\n".utf8)
+                    try await client.write(message, timeout: .seconds(30))
+                    var echoed: [UInt8] = []
+                    while echoed.count < message.count {
+                        let chunk = try await client.read(timeout: .seconds(30))
+                        if chunk.isEmpty { break }
+                        echoed += chunk
+                    }
+                    return echoed == message
+                }
+            }
+            var ok = 0
+            for try await success in group where success { ok += 1 }
+            return ok
+        }
+        #expect(ok == count)
+    }
+}
