@@ -12,10 +12,14 @@ import Foundation
 enum ReferenceDay {
     static let timeZone: TimeZone = TimeZone(identifier: "Europe/Stockholm") ?? TimeZone(secondsFromGMT: 3600) ?? .gmt
 
-    /// The Swedish/Norwegian civil date of `instant`.
-    static func civilDate(of instant: Date) -> (year: Int, month: Int, day: Int) {
+    private static let calendar: Calendar = {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
+        return calendar
+    }()
+
+    /// The Swedish/Norwegian civil date of `instant`.
+    static func civilDate(of instant: Date) -> (year: Int, month: Int, day: Int) {
         let parts = calendar.dateComponents([.year, .month, .day], from: instant)
         return (parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1)
     }

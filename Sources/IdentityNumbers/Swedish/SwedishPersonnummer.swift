@@ -42,7 +42,7 @@ enum SwedishPersonnummer {
 
         guard luhnCheckDigit(Array(tail.prefix(9))) == tail[9] else { return fail(.checksum) }
 
-        let normalized = String(year).leftPadded(to: 4) + ScannedInputDigits.text(tail)
+        let normalized = String(year / 100).leftPadded(to: 2) + ScannedInputDigits.text(tail)
         return .success(PersonalNumber(kind: .sePersonnummer, normalized: normalized, birthDate: birthDate,
                                        isCoordinationNumber: isCoordination, isSyntheticTestNumber: false))
     }

@@ -58,10 +58,20 @@ public struct PrivateKey: Sendable, CustomStringConvertible, CustomDebugStringCo
         }
     }
 
-    /// The public half as a JWK (`use: sig`, `alg` = ``defaultAlgorithm`` unless told otherwise).
+    /// The public half as a JWK with `use: sig` and `alg` = ``defaultAlgorithm``
+    /// (publish it in a JWKS; a verifier will then accept only that algorithm for it).
     public func publicJWK(keyID: String?) throws -> JWK {
+        try publicJWK(keyID: keyID, algorithm: defaultAlgorithm)
+    }
+
+    /// The public half as a JWK with `use: sig` and the given `alg` (`nil`: no `alg` member,
+    /// the key may then be used with any algorithm of its type).
+    public func publicJWK(keyID: String?, algorithm: JWSAlgorithm?) throws -> JWK {
+        if let algorithm, !supportedAlgorithms.contains(algorithm) {
+            throw JOSEError.keyMismatch("key type does not fit algorithm \(algorithm.rawValue)")
+        }
         var jwk = try PublicKey.exportJWK(key, type: keyType, keyID: keyID)
-        jwk.alg = defaultAlgorithm.rawValue
+        jwk.alg = algorithm?.rawValue
         return jwk
     }
 

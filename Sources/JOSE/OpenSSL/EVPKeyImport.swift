@@ -11,11 +11,12 @@ extension EVPKey {
         defer { BN_free(n) }
         guard let e = BN_bin2bn(exponent, Int32(exponent.count), nil) else { throw OpenSSLErrors.error(.crypto, "cannot allocate a big number") }
         defer { BN_free(e) }
-        guard OSSL_PARAM_BLD_push_BN(builder, OSSL_PKEY_PARAM_RSA_N, n) == 1,
-              OSSL_PARAM_BLD_push_BN(builder, OSSL_PKEY_PARAM_RSA_E, e) == 1 else {
+        // The builder keeps pointers to names and big numbers until `to_param`: static names, BNs freed after.
+        guard OSSL_PARAM_BLD_push_BN(builder, ciba_param_rsa_n(), n) == 1,
+              OSSL_PARAM_BLD_push_BN(builder, ciba_param_rsa_e(), e) == 1 else {
             throw OpenSSLErrors.error(.crypto, "cannot build RSA parameters")
         }
-        return try fromParameters(builder: builder, algorithm: "RSA", what: "RSA public key")
+        return try fromParameters(builder: builder, algorithm: ciba_key_type_rsa(), what: "RSA public key")
     }
 
     /// An EC public key from its affine coordinates (each exactly the curve's coordinate length).
@@ -24,17 +25,20 @@ extension EVPKey {
         guard let builder = OSSL_PARAM_BLD_new() else { throw OpenSSLErrors.error(.crypto, "cannot allocate a parameter builder") }
         defer { OSSL_PARAM_BLD_free(builder) }
         let point: [UInt8] = [0x04] + x + y
-        let pushed = curve.groupName.withCString { group in
-            point.withUnsafeBytes { pointBytes in
-                OSSL_PARAM_BLD_push_utf8_string(builder, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) == 1
-                    && OSSL_PARAM_BLD_push_octet_string(builder, OSSL_PKEY_PARAM_PUB_KEY, pointBytes.baseAddress, pointBytes.count) == 1
+        // The builder keeps pointers to the group string and point buffer until `to_param`
+        // (inside `fromParameters`), so both stay borrowed for the whole import.
+        return try curve.groupName.withCString { group in
+            try point.withUnsafeBytes { pointBytes in
+                guard OSSL_PARAM_BLD_push_utf8_string(builder, ciba_param_group_name(), group, 0) == 1,
+                      OSSL_PARAM_BLD_push_octet_string(builder, ciba_param_public_key(), pointBytes.baseAddress, pointBytes.count) == 1 else {
+                    throw OpenSSLErrors.error(.crypto, "cannot build EC parameters")
+                }
+                return try fromParameters(builder: builder, algorithm: ciba_key_type_ec(), what: "EC public key (point not on the curve?)")
             }
         }
-        guard pushed else { throw OpenSSLErrors.error(.crypto, "cannot build EC parameters") }
-        return try fromParameters(builder: builder, algorithm: "EC", what: "EC public key (point not on the curve?)")
     }
 
-    private static func fromParameters(builder: OpaquePointer, algorithm: String, what: String) throws -> EVPKey {
+    private static func fromParameters(builder: OpaquePointer, algorithm: UnsafePointer<CChar>, what: String) throws -> EVPKey {
         guard let parameters = OSSL_PARAM_BLD_to_param(builder) else {
             throw OpenSSLErrors.error(.crypto, "cannot build key parameters")
         }
@@ -53,19 +57,19 @@ extension EVPKey {
 
     /// Generates a fresh RSA key pair.
     static func generateRSA(bits: Int) throws -> EVPKey {
-        try generate(algorithm: "RSA") { context in
+        try generate(algorithm: ciba_key_type_rsa()) { context in
             EVP_PKEY_CTX_set_rsa_keygen_bits(context, Int32(bits)) == 1
         }
     }
 
     /// Generates a fresh EC key pair on `curve`.
     static func generateEC(curve: ECCurve) throws -> EVPKey {
-        try generate(algorithm: "EC") { context in
+        try generate(algorithm: ciba_key_type_ec()) { context in
             EVP_PKEY_CTX_set_group_name(context, curve.groupName) == 1
         }
     }
 
-    private static func generate(algorithm: String, configure: (OpaquePointer) -> Bool) throws -> EVPKey {
+    private static func generate(algorithm: UnsafePointer<CChar>, configure: (OpaquePointer) -> Bool) throws -> EVPKey {
         guard let context = EVP_PKEY_CTX_new_from_name(nil, algorithm, nil) else {
             throw OpenSSLErrors.error(.crypto, "cannot allocate a key context")
         }
