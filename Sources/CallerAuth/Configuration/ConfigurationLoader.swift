@@ -48,10 +48,7 @@ public enum ConfigurationLoader {
                                "maxSessions", "digitTimeoutSeconds", "$comment"]
 
     private static func build(_ root: ConfigValue, baseDirectory: String, environment: [String: String], reader: inout ConfigReader) -> Configuration? {
-        guard let top = reader.object(root, path: "", allowed: topLevelKeys) else {
-            if case .object = root {} else { reader.problem("", "the configuration must be a JSON object") }
-            return nil
-        }
+        guard let top = reader.object(root, path: "", allowed: topLevelKeys) else { return nil }
 
         // listen (env CIBA_AGI_LISTEN wins; comma-separated for several addresses)
         var listenTexts: [String] = ["127.0.0.1:4573"]

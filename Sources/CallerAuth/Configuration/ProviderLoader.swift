@@ -5,7 +5,7 @@ import JOSE
 /// Builds `provider` (issuer, client id, credentials, endpoints) for `ConfigurationLoader`.
 enum ProviderLoader {
     static let keys = ["issuer", "clientId", "clientAuth", "privateKeyFile", "keyId", "clientSecret", "clientSecretFile",
-                       "caFile", "allowInsecureHTTP", "requestTimeoutSeconds", "backchannelEndpoint", "tokenEndpoint", "jwksURI"]
+                       "caFile", "allowInsecureHTTP", "requestTimeoutSeconds", "backchannelEndpoint", "tokenEndpoint", "jwksURI", "$comment"]
 
     static func build(_ value: ConfigValue?, baseDirectory: String, environment: [String: String], reader: inout ConfigReader) -> ProviderConfiguration? {
         guard let value else {
