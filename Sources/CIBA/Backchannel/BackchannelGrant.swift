@@ -74,4 +74,10 @@ public struct ProviderRequestMetric: Sendable {
     public var endpoint: String
     public var status: String
     public var duration: Duration
+
+    public init(endpoint: String, status: String, duration: Duration) {
+        self.endpoint = endpoint
+        self.status = status
+        self.duration = duration
+    }
 }

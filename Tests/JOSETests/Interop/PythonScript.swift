@@ -109,7 +109,20 @@ def op_rfc7515_a2_key(request):
     return {"pkcs8": private_pem(key, serialization.PrivateFormat.PKCS8),
             "traditional": private_pem(key, serialization.PrivateFormat.TraditionalOpenSSL)}
 
-OPERATIONS = {"sign": op_sign, "verify": op_verify, "keys": op_keys, "hmac_forge": op_hmac_forge,
+def op_sign_pss(request):
+    # PS256 by hand with a chosen salt length (pyjwt always uses salt = hash length).
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    key = generate("rsa")
+    header = b64u(json.dumps({"alg": "PS256"}, separators=(",", ":")).encode())
+    payload = b64u(json.dumps(request["claims"], separators=(",", ":")).encode())
+    signing_input = (header + "." + payload).encode()
+    salt = request["salt_length"]
+    salt = padding.PSS.MAX_LENGTH if salt == "max" else salt
+    signature = key.sign(signing_input, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=salt), hashes.SHA256())
+    return {"token": signing_input.decode() + "." + b64u(signature), "jwk": public_jwk(key)}
+
+OPERATIONS = {"sign_pss": op_sign_pss, "sign": op_sign, "verify": op_verify, "keys": op_keys, "hmac_forge": op_hmac_forge,
               "rfc7515_a2_key": op_rfc7515_a2_key}
 
 with open(sys.argv[1]) as handle:

@@ -103,3 +103,25 @@ struct RFCExampleTests {
         #expect(empty?.kind == .unknownKeyID)
     }
 }
+
+@Suite("RFC 7638 JWK thumbprint")
+struct JWKThumbprintTests {
+    @Test("The RFC 7638 §3.1 example key has the published thumbprint")
+    func rfc7638Example() throws {
+        let set = try JWKSet.parse(Array(RFCVectors.rfc7517PublicKeySet.utf8))
+        let rsa = try #require(set.keys(withID: "2011-04-29").first)
+        #expect(try rsa.thumbprint() == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs")
+    }
+
+    @Test("Thumbprints ignore optional members and differ between keys")
+    func stability() throws {
+        var key = RFCVectors.A3.jwk
+        let plain = try key.thumbprint()
+        key.kid = "x"
+        key.use = "sig"
+        key.alg = "ES256"
+        #expect(try key.thumbprint() == plain)
+        #expect(try RFCVectors.A2.jwk.thumbprint() != plain)
+        #expect(throws: JOSEError.self) { try JWK(kty: "oct").thumbprint() }
+    }
+}
