@@ -68,6 +68,9 @@ enum ProfileLoader {
         for (claim, variable) in claimVariables.sorted(by: { $0.key < $1.key }) where !isVariableName(variable) {
             reader.problem("\(path).claimVariables.\(claim)", "\"\(variable)\" is not a channel variable name (letters, digits, _)")
         }
+        for claim in claimVariables.keys.sorted() where claim == "ssn" || claim == "socialno" || claim == numberClaim {
+            reader.problem("\(path).claimVariables.\(claim)", "carries the national number: use exposeIdNumber (CIBA_ID_NUMBER) instead")
+        }
         let extra = reader.stringMap(p, "extraParameters", path: path) ?? [:]
         for key in extra.keys.sorted() where reservedParameters.contains(key) {
             reader.problem("\(path).extraParameters.\(key)", "is set by ciba-agi itself; use the profile's own key instead")
