@@ -35,8 +35,10 @@ struct FlowVariantsTests {
     @Test func presetVariableNumberIsValidatedToo() async throws {
         let harness = try await FlowHarness()
         defer { Task { await harness.shutdown() } }
-        let call = try await harness.call(variables: ["CIBA_ID_NUMBER": "196802020576"])
+        let call = try await harness.call(variables: ["CIBA_ID_NUMBER": "196802020576"], answered: false)
         #expect(!call.commands.contains { $0.hasPrefix("GET DATA") })
+        // The channel was not answered yet (CHANNEL STATUS 4): the flow answers it first.
+        #expect(Array(call.commands.prefix(3)).last == "ANSWER")
         expectVariables(call, emptyIdentity(status: "INVALID", error: "invalid_number").merging(["CIBA_ID_NUMBER": "196802020576"]) { $1 })
         #expect(call.commands.contains { $0.hasPrefix("STREAM FILE ciba/invalid-id-number") })
         #expect(harness.provider.requests.isEmpty)

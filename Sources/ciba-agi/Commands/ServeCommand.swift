@@ -1,6 +1,7 @@
 import Foundation
 import CallerAuth
 import CIBA
+import Sockets
 import StructuredLogging
 
 /// `ciba-agi serve [--config FILE]`: the FastAGI server until SIGTERM/SIGINT, then drain and exit 0.
@@ -28,6 +29,8 @@ enum ServeCommand {
         if configuration.provider.caFile != nil && !URLSessionTransport.supportsCustomCAFile {
             logger.warning("config.ca_file_unsupported", ["caFile": configuration.provider.caFile ?? ""])
         }
+        let openFiles = ResourceLimits.raiseOpenFileLimit()
+        logger.info("server.open_file_limit", ["limit": String(openFiles)])
         let signals = SignalWaiter()
         let server: CallerAuthServer
         do {

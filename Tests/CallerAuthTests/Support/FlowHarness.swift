@@ -54,7 +54,7 @@ final class FlowHarness: Sendable {
     func call(profile: String? = "se-bankid", options: String? = nil, digits: String? = nil, typeAt: Duration = .milliseconds(500),
               keypresses extra: [FakeKeypress] = [], hangupAt: Duration? = nil, variables: [String: String] = [:],
               callerID: String = "+46701234567", language: String = "sv", script: String = "caller-auth",
-              timeScale: Double = 0.1) async throws -> Call {
+              answered: Bool = true, timeScale: Double = 0.1) async throws -> Call {
         var arguments: [String] = []
         if let profile { arguments.append(profile) }
         if let options { if arguments.isEmpty { arguments.append("") }; arguments.append(options) }
@@ -62,7 +62,8 @@ final class FlowHarness: Sendable {
         if let digits { keypresses.insert(FakeKeypress(at: typeAt, digits: digits, gap: .milliseconds(100)), at: 0) }
         let fake = FakeCall(script: script, arguments: arguments,
                             environment: ["agi_callerid": callerID, "agi_language": language],
-                            variables: variables, keypresses: keypresses, hangupAt: hangupAt, timeScale: timeScale)
+                            variables: variables, answered: answered, keypresses: keypresses, hangupAt: hangupAt,
+                            timeScale: timeScale)
         let before = audit.records.count
         let transcript = try await FakeAsterisk(call: fake).place(through: service.makeRouter(), timeout: .seconds(60))
         let records = audit.records
