@@ -36,15 +36,14 @@ struct CallerAuthSession: Sendable {
         // The transaction id first, so even a session cut short leaves it on the channel.
         try? await channel.setVariable("CIBA_TXN", txn)
 
-        var outcome: SessionOutcome
-        var profile: Profile? = configuration.profiles[profileName]
-        if let found = profile {
-            let attempt = AuthenticationAttempt(session: self, profile: found, options: options, state: state, log: log)
+        let outcome: SessionOutcome
+        let profile = configuration.profiles[profileName]
+        if let profile {
+            let attempt = AuthenticationAttempt(session: self, profile: profile, options: options, state: state, log: log)
             outcome = await attempt.run()
         } else {
             log.error("session.unknown_profile", ["profile": profileName])
             outcome = .failed(.configError, reason: "unknown profile \(profileName)")
-            profile = nil
         }
         if outcome.status != .hangup, channel.isHungUp {
             // The caller hung up during the last prompt: the result stands, but nothing more is played.
@@ -94,6 +93,10 @@ struct CallerAuthSession: Sendable {
         variables.append(("CIBA_TXN", txn))
         variables.append(("CIBA_ERROR", outcome.error))
         variables.append(("CIBA_STATUS", outcome.status.rawValue))
+        if channel.isClosed {
+            log.warning("session.variables_not_set", ["reason": "the AGI connection is closed"])
+            return
+        }
         for (name, value) in variables {
             do { try await channel.setVariable(name, value) } catch {
                 log.warning("session.set_variable_failed", ["variable": name, "error": String(describing: error)])
