@@ -82,4 +82,22 @@ struct FlowVariantsTests {
         #expect(fallback.commands.contains { $0.hasPrefix("EXEC NoSuchTTS") })
         #expect(fallback.commands.contains { $0.hasPrefix("SAY ALPHA") })
     }
+
+    @Test func callerIDProfileSendsTheCallerIDWithoutAskingForANumber() async throws {
+        let harness = try await FlowHarness(profiles: Self.profiles {
+            $0["transmit"] = Profile(name: "transmit", numberKind: nil, loginHint: "{callerid}", loginHintSource: .callerID)
+        })
+        defer { Task { await harness.shutdown() } }
+        let call = try await harness.call(profile: "transmit", language: "en")
+        #expect(!call.commands.contains { $0.hasPrefix("GET DATA") })
+        // The (Idura-like) simulator cannot handle a phone-number hint: the request was made and refused with 400.
+        #expect(harness.authorizeRequests.count == 1)
+        #expect(harness.authorizeRequests.first?.status == 400)
+        expectVariables(call, emptyIdentity(status: "ERROR", error: "provider_error"))
+        expectAudit(call, status: "ERROR", error: "provider_error", numberMasked: "", profile: "transmit")
+        let anonymous = try await harness.call(profile: "transmit", callerID: "unknown", language: "en")
+        #expect(anonymous.variables["CIBA_STATUS"] == "INVALID")
+        #expect(anonymous.variables["CIBA_ERROR"] == "invalid_number")
+        #expect(harness.authorizeRequests.count == 1)
+    }
 }
