@@ -9,6 +9,7 @@ extension FakeAsteriskEngine {
     }
 
     func execute(_ line: String) async {
+        fireTriggers(for: line)
         let argv = AsteriskArgumentParser.split(line)
         guard let spec = FakeCommandTable.find(argv) else {
             await write("510 Invalid or unknown command")

@@ -228,3 +228,23 @@ import StructuredLogging
         #expect(transport.written.isEmpty)
     }
 }
+
+@Suite struct SessionCloseTests {
+    @Test func peerCloseWhileIdleCancelsTheHandler() async throws {
+        let transport = ScriptedTransport.manual(environment: SessionTests.environment)
+        let observed = Mutex<[String]>([])
+        let sleeping = Mutex(false)
+        var router = AGIRouter()
+        router.register("test") { channel in
+            sleeping.withLock { $0 = true }
+            do { try await Task.sleep(for: .seconds(60)) } catch { observed.withLock { $0.append("cancelled") } }
+            do { try await channel.noop() } catch let error as AGIError { observed.withLock { $0.append(error.kind.name) } }
+        }
+        let session = SessionTests.start(transport, router)
+        while !sleeping.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(2)) }
+        transport.peerCloses()
+        await session.value
+        #expect(observed.withLock { $0 } == ["cancelled", "closed"])
+        #expect(transport.written.isEmpty)
+    }
+}

@@ -32,6 +32,8 @@ struct BackchannelStartTests {
         #expect(form["login_hint_token"] == nil && form["id_token_hint"] == nil)
         #expect(sent.request.header("Content-Type") == "application/x-www-form-urlencoded")
         #expect(sent.request.method == "POST")
+        #expect(sent.request.timeout == .seconds(10))
+        #expect(sent.request.url.absoluteString == "https://op.example.com/ciba/bc-authorize")
     }
 
     @Test("exactly one hint: login_hint_token and id_token_hint replace login_hint")

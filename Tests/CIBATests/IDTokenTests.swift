@@ -182,3 +182,26 @@ struct KeyRotationTests {
         #expect(provider.transport.requests(to: "/jwks").count == 2)
     }
 }
+
+@Suite("JWKS cache lifetime")
+struct JWKSLifetimeTests {
+    @Test("the key set is reused within its lifetime and fetched again after it")
+    func lifetime() async throws {
+        let provider = TestProvider()
+        let auth = provider.authenticator()
+        _ = try await auth.signingKeys()
+        _ = try await auth.signingKeys()
+        #expect(provider.transport.requests(to: "/jwks").count == 1)
+        provider.clock.advance(by: .seconds(3601))
+        let keys = try await auth.signingKeys()
+        #expect(keys.keys.first?.kid == "k1")
+        #expect(provider.transport.requests(to: "/jwks").count == 2)
+    }
+
+    @Test("a JWKS that is not a key set is a provider error")
+    func garbage() async {
+        let provider = TestProvider()
+        provider.transport.on("/jwks", [.raw(200, contentType: "text/html", "<html/>")])
+        #expect(await caught { _ = try await provider.authenticator().signingKeys() }?.kind == .providerError)
+    }
+}

@@ -57,6 +57,9 @@ struct URLSessionTransportTests {
             #expect(error.kind == .timedOut)
         }
         #expect(ContinuousClock.now - started < .seconds(10))
+        // The connection really reached the listener (accept may lag behind under load).
+        let acceptDeadline = ContinuousClock.now + .seconds(3)
+        while server.acceptedCount == 0 && ContinuousClock.now < acceptDeadline { try await Task.sleep(for: .milliseconds(10)) }
         #expect(server.acceptedCount >= 1)
     }
 
@@ -153,6 +156,9 @@ struct HTTPServerFlowTests {
                 return .json(Data((try? body.encoded()) ?? []))
             case "/big":
                 return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: [UInt8](repeating: 0x20, count: 300_000))
+            case "/basic-challenge":
+                return HTTPResponse(status: 401, headers: [("WWW-Authenticate", #"Basic realm="op""#), ("Content-Type", "application/json")],
+                                    body: Array(#"{"error":"invalid_client"}"#.utf8))
             case "/redirect":
                 return HTTPResponse(status: 302, headers: [("Location", "/jwks")])
             default:
@@ -208,6 +214,23 @@ struct HTTPServerFlowTests {
             }
             let redirect = try await transport.send(HTTPTransportRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(address.port)/redirect")!, timeout: .seconds(5)))
             #expect(redirect.status == 302)
+        }
+        await server.shutdown()
+    }
+
+    @Test("a 401 with a Basic challenge comes back as 401 (FoundationNetworking would otherwise hang)")
+    func basicChallenge() async throws {
+        let provider = LocalProvider()
+        let server = HTTPServer(listen: try SocketAddress.parse("127.0.0.1:0"), logger: .disabled) { provider.handle($0) }
+        let address = try server.start()
+        do {
+            let transport = try URLSessionTransport()
+            let started = ContinuousClock.now
+            let response = try await transport.send(HTTPTransportRequest(
+                method: "POST", url: URL(string: "http://127.0.0.1:\(address.port)/basic-challenge")!,
+                headers: [("Authorization", "Basic d3Jvbmc6d3Jvbmc=")], body: Array("a=b".utf8), timeout: .seconds(5)))
+            #expect(response.status == 401)
+            #expect(ContinuousClock.now - started < .seconds(4))
         }
         await server.shutdown()
     }

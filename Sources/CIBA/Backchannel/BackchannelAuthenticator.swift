@@ -134,6 +134,9 @@ public final class BackchannelAuthenticator: Sendable {
                 return error.failure(.providerError, "bc-authorize failed with \(error.error)")
             }
         }
+        if response.status == 401 {
+            return CIBAFailure(.configuration, "the provider rejected our client credentials (HTTP 401)", status: 401)
+        }
         return CIBAFailure(.providerError, "bc-authorize answered HTTP \(response.status) (\(ResponseHint.describe(response)))",
                            status: response.status)
     }

@@ -121,6 +121,9 @@ extension BackchannelAuthenticator {
                 await onEvent(.retrying(reason: "http_\(response.status)", poll: polls, retryIn: delay))
                 continue
             }
+            if response.status == 401 {
+                throw CIBAFailure(.configuration, "the provider rejected our client credentials (HTTP 401)", status: 401)
+            }
             if response.status == 404 { await metadataCache.invalidate() }
             throw CIBAFailure(.providerError, "token endpoint answered HTTP \(response.status) (\(ResponseHint.describe(response)))",
                               status: response.status)

@@ -53,6 +53,8 @@ struct ProviderHTTPClient: Sendable {
         let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
         var fields: [(String, String)] = [("endpoint", endpoint), ("status", status), ("duration_ms", String(ms))]
         if let error { fields.append(("error", error)) }
-        logger.log(error == nil ? .debug : .info, "ciba.provider.request", fields: fields)
+        // Routine answers (success, authorization_pending, slow_down) at debug: a busy IVR polls a lot.
+        let routine = error == nil || error == "authorization_pending" || error == "slow_down"
+        logger.log(routine ? .debug : .info, "ciba.provider.request", fields: fields)
     }
 }

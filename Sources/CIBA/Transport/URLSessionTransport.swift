@@ -209,6 +209,18 @@ final class PendingExchange: @unchecked Sendable {
         finish(.success(HTTPTransportResponse(status: response.statusCode, headers: headers, body: body)))
     }
 
+    /// Ends the exchange with the challenged response (status 401 when unknown).
+    func challenged(failureResponse: URLResponse?) {
+        let http = failureResponse as? HTTPURLResponse
+        var headers: [(String, String)] = []
+        for (key, value) in http?.allHeaderFields ?? [:] { headers.append(("\(key)", "\(value)")) }
+        lock.lock()
+        let body = self.body
+        lock.unlock()
+        finish(.success(HTTPTransportResponse(status: http?.statusCode ?? 401, headers: headers, body: body)))
+        cancelTransfer?()
+    }
+
     static func map(_ error: any Error, host: String) -> HTTPTransportError {
         guard let urlError = error as? URLError else {
             return HTTPTransportError(.unreachable, "request to \(host) failed")
@@ -268,6 +280,19 @@ final class TransportDelegate: NSObject, URLSessionDataDelegate, @unchecked Send
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
         exchange(task.taskIdentifier, remove: true)?.completed(error: error)
+    }
+
+    /// A 401 with `WWW-Authenticate` makes FoundationNetworking ask for credentials. Its
+    /// default handling without a stored credential never completes the task (the request
+    /// would hang until our timeout), so the challenge is answered here: the exchange ends
+    /// with the 401 (status and headers; the body is not available at this point) and the
+    /// transfer is cancelled. The client maps a bare 401 to "credentials rejected".
+    func urlSession(_ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
+                    completionHandler: @escaping (URLSession.AuthChallengeDisposition, URLCredential?) -> Void) {
+        if let exchange = exchange(task.taskIdentifier) {
+            exchange.challenged(failureResponse: challenge.failureResponse)
+        }
+        completionHandler(.cancelAuthenticationChallenge, nil)
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,

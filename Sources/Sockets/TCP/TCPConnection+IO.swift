@@ -29,7 +29,7 @@ extension TCPConnection {
             EventLoop.shared.execute { onClose(nil) }
         } else {
             // Bytes may already be waiting (the edge fired before a receiver existed).
-            EventLoop.shared.execute { self.handleReadable() }
+            EventLoop.shared.execute { self.handleFirstReceive() }
         }
     }
 
@@ -80,7 +80,26 @@ extension TCPConnection {
         try state.withLock { s in try Self.recvLocked(&s, limit) }
     }
 
-    /// One `recv` under the lock. nil = would block.
+    /// One `recv` under the lock into the loop's shared buffer (loop thread only), copying out
+    /// exactly what arrived. nil = would block.
+    static func recvLocked(_ s: inout State, _ limit: Int, into buffer: UnsafeMutableRawBufferPointer) throws -> [UInt8]? {
+        if s.readEOF { return [] }
+        guard s.fd >= 0 else { throw SocketError.closedLocally }
+        while true {
+            let n = recv(s.fd, buffer.baseAddress, min(limit, buffer.count), 0)
+            if n > 0 { return Array(UnsafeRawBufferPointer(start: buffer.baseAddress, count: n)) }
+            if n == 0 {
+                s.readEOF = true
+                return []
+            }
+            let code = errno
+            if code == EINTR { continue }
+            if code == EAGAIN || code == EWOULDBLOCK { return nil }
+            throw SocketError.fromErrno(code, "recv")
+        }
+    }
+
+    /// One `recv` under the lock, from any thread. nil = would block.
     static func recvLocked(_ s: inout State, _ limit: Int) throws -> [UInt8]? {
         if s.readEOF { return [] }
         guard s.fd >= 0 else { throw SocketError.closedLocally }
@@ -109,7 +128,7 @@ extension TCPConnection {
         let outcome: (ReadWaiter, Result<[UInt8], any Error>)? = state.withLock { s in
             guard let waiter = s.readWaiter else { return nil }
             do {
-                guard let bytes = try Self.recvLocked(&s, waiter.maxBytes) else { return nil }
+                guard let bytes = try Self.recvLocked(&s, waiter.maxBytes, into: EventLoop.shared.readBuffer) else { return nil }
                 s.readWaiter = nil
                 return (waiter, .success(bytes))
             } catch {
@@ -144,14 +163,20 @@ extension TCPConnection {
     /// byte stream unusable, so the connection is closed before the error is thrown.
     public func write(_ bytes: [UInt8], timeout: Duration? = nil) async throws {
         if bytes.isEmpty { return }
-        // Fast path: nothing queued and the kernel takes everything.
-        let sent: Int = try state.withLock { s in
+        // Fast path: nothing queued and the kernel takes everything. Otherwise the rest is
+        // queued under the same lock, keeping concurrent writers in order.
+        let queued: UInt64? = try state.withLock { s in
             guard s.fd >= 0 else { throw SocketError.closedLocally }
-            guard s.writes.isEmpty else { return 0 }
-            return try Self.sendLocked(s.fd, bytes, from: 0)
+            var sent = 0
+            if s.writes.isEmpty {
+                sent = try Self.sendLocked(s.fd, bytes, from: 0)
+                if sent == bytes.count { return nil }
+            }
+            s.nextID &+= 1
+            s.writes.append(PendingWrite(id: s.nextID, bytes: bytes, offset: sent))
+            return s.nextID
         }
-        if sent == bytes.count { return }
-        let id = state.withLock { s -> UInt64 in s.nextID &+= 1; return s.nextID }
+        guard let id = queued else { return }
         do {
             try await withTaskCancellationHandler {
                 try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
@@ -161,14 +186,16 @@ extension TCPConnection {
                         }
                     }
                     let immediate: Result<Void, any Error>? = state.withLock { s in
-                        guard s.fd >= 0 else { return .failure(SocketError.closedLocally) }
-                        if Task.isCancelled && sent == 0 { return .failure(CancellationError()) }
-                        var offset = sent
-                        if s.writes.isEmpty {
-                            do { offset += try Self.sendLocked(s.fd, bytes, from: sent) } catch { return .failure(error) }
-                            if offset == bytes.count { return .success(()) }
+                        if let result = s.finishedWrites.removeValue(forKey: id) { return result }
+                        guard let index = s.writes.firstIndex(where: { $0.id == id }) else {
+                            return .failure(SocketError.closedLocally)
                         }
-                        s.writes.append(PendingWrite(id: id, bytes: bytes, offset: offset, continuation: continuation, timer: timer))
+                        if Task.isCancelled {
+                            s.writes.remove(at: index)
+                            return .failure(CancellationError())
+                        }
+                        s.writes[index].continuation = continuation
+                        s.writes[index].timer = timer
                         return nil
                     }
                     if let immediate {
@@ -217,26 +244,33 @@ extension TCPConnection {
                     failure = error
                     done = s.writes
                     s.writes.removeAll()
-                    return
+                    break
                 }
-                guard s.writes[0].offset == s.writes[0].bytes.count else { return }
+                guard s.writes[0].offset == s.writes[0].bytes.count else { break }
                 done.append(s.writes.removeFirst())
+            }
+            // Writers that have not attached their continuation yet find their result here.
+            for write in done where write.continuation == nil {
+                s.finishedWrites[write.id] = failure.map { .failure($0) } ?? .success(())
             }
         }
         for write in done {
+            guard let continuation = write.continuation else { continue }
             write.timer?.cancel()
-            if let failure { write.continuation.resume(throwing: failure) } else { write.continuation.resume() }
+            if let failure { continuation.resume(throwing: failure) } else { continuation.resume() }
         }
     }
 
     private func failWrite(id: UInt64, _ error: any Error) {
         let waiter: PendingWrite? = state.withLock { s in
             guard let index = s.writes.firstIndex(where: { $0.id == id }) else { return nil }
-            return s.writes.remove(at: index)
+            let write = s.writes.remove(at: index)
+            if write.continuation == nil { s.finishedWrites[id] = .failure(error) }
+            return write
         }
-        if let waiter {
+        if let waiter, let continuation = waiter.continuation {
             waiter.timer?.cancel()
-            waiter.continuation.resume(throwing: error)
+            continuation.resume(throwing: error)
         }
     }
 
@@ -272,7 +306,7 @@ extension TCPConnection {
         }
         for write in writes {
             write.timer?.cancel()
-            write.continuation.resume(throwing: error)
+            write.continuation?.resume(throwing: error)  // one without a continuation finds its entry gone
         }
         connecting?.resume(throwing: error)
         EventLoop.shared.execute {

@@ -183,8 +183,9 @@ public final class TCPListener: Sendable {
             } catch {
                 if let waiter { waiter.continuation.resume(throwing: error); continue }
                 if let error = error as? SocketError, error.kind == .closed { return }
+                // Not retried in a loop: a persistent error would spin. The next client retries.
                 logger.warning("socket.accept_failed", ["listen": localAddress.description, "error": "\(error)"])
-                continue
+                return
             }
             guard let connection else {
                 if let waiter { state.withLock { $0.waiters.insert(waiter, at: 0) } }
