@@ -84,7 +84,7 @@ struct ExecutableTests {
         // Call 1: Swedish, to completion.
         let (status1, out1, err1) = try await Subprocess.run(
             ["simulate-call", "--agi", "agi://127.0.0.1:\(agiPort)/caller-auth", "--profile", "se-bankid",
-             "--options", "initiator=rp", "--dtmf", Self.swedishNumber + "#", "--dtmf-at", "0.2"], directory: directory)
+             "--options", "initiator=rp", "--dtmf", Self.swedishNumber + "#", "--dtmf-at", "1.5"], directory: directory)
         #expect(status1 == 0, "\(err1)")
         #expect(out1.contains("CIBA_STATUS=VERIFIED"), "\(out1)")
         #expect(out1.contains("CIBA_NAME=Terne Paulsen"))
@@ -100,7 +100,7 @@ struct ExecutableTests {
         let tokenRequestsBefore = provider.requests.filter { $0.endpoint == .token }.count
         let call2 = try Subprocess(
             ["simulate-call", "--agi", "agi://127.0.0.1:\(agiPort)/caller-auth", "--profile", "no-bankid",
-             "--dtmf", Self.norwegianNumber + "#", "--dtmf-at", "0.2", "--language", "nb"], directory: directory)
+             "--dtmf", Self.norwegianNumber + "#", "--dtmf-at", "1.5", "--language", "nb"], directory: directory)
         let deadline = ContinuousClock.now + .seconds(40)
         while provider.requests.filter({ $0.endpoint == .token }).count == tokenRequestsBefore {
             guard ContinuousClock.now < deadline, call2.process.isRunning else { break }

@@ -42,8 +42,8 @@ struct FlowEndToEndTests {
         }
         let harness = try await FlowHarness(simulator: FlowHarness.fastSimulator(persons: persons))
         defer { Task { await harness.shutdown() } }
-        // Call time at 0.1 scale: number typed at 0.5 s; speaking the word pair and open-app
-        // take about 17 s of call time, then music and polling (about 60 s of call time).
+        // Call time at 0.2 scale: number typed at 3 s; speaking the word pair and open-app
+        // end about 20 s into the call, then music and polling (6 polls, 1 s real each: ~55 s of call time).
         // `*` at 30 s and 45 s: a DTMF while no command runs is lost (as in Asterisk), so two
         // presses make sure at least one lands during a pending WAIT FOR DIGIT even on a busy machine.
         let call = try await harness.call(profile: "no-bankid", digits: "27034698436#",
@@ -95,6 +95,10 @@ struct FlowEndToEndTests {
         let harness = try await FlowHarness(simulator: FlowHarness.fastSimulator(expiresIn: 3))
         defer { Task { await harness.shutdown() } }
         let call = try await harness.call(digits: "199002029826#")
+        if call.variables["CIBA_STATUS"] != "EXPIRED" {
+            print(harness.logs.lines.joined(separator: "\n"))
+            print(harness.provider.requests.map(\.description).joined(separator: "\n"))
+        }
         expectVariables(call, emptyIdentity(status: "EXPIRED", error: "expired_token"))
         expectAudit(call, status: "EXPIRED", error: "expired_token", numberMasked: "19900202****")
         #expect(call.commands.contains { $0.hasPrefix("STREAM FILE ciba/expired") })
@@ -105,9 +109,9 @@ struct FlowEndToEndTests {
         defer { Task { await harness.shutdown() } }
         // Three wrong numbers (bad check digit, bad date, too short), each ended with #.
         // Call times leave seconds of margin around each GET DATA (prompt 2 s + timeout 5 s).
-        let call = try await harness.call(digits: "196802020576#", typeAt: .milliseconds(500), keypresses: [
-            FakeKeypress(at: .seconds(8), digits: "196813020575#", gap: .milliseconds(100)),
-            FakeKeypress(at: .milliseconds(14_500), digits: "12345#", gap: .milliseconds(100)),
+        let call = try await harness.call(digits: "196802020576#", typeAt: .seconds(3), keypresses: [
+            FakeKeypress(at: .seconds(9), digits: "196813020575#", gap: .milliseconds(100)),
+            FakeKeypress(at: .milliseconds(15_500), digits: "12345#", gap: .milliseconds(100)),
         ], timeScale: 0.25)
         expectVariables(call, emptyIdentity(status: "INVALID", error: "invalid_number"))
         expectAudit(call, status: "INVALID", error: "invalid_number", numberMasked: "")
@@ -131,8 +135,8 @@ struct FlowEndToEndTests {
     @Test func hangupWhilePollingStopsPolling() async throws {
         let harness = try await FlowHarness()
         defer { Task { await harness.shutdown() } }
-        // Erik never answers; the caller hangs up 40 s into the call (4 s real), while waiting.
-        let call = try await harness.call(digits: "199002029826#", hangupAt: .seconds(40))
+        // Erik never answers; the caller hangs up 25 s into the call (5 s real), while waiting.
+        let call = try await harness.call(digits: "199002029826#", hangupAt: .seconds(25))
         let pollsAtEnd = harness.tokenRequests.count
         #expect(pollsAtEnd >= 1)
         expectVariables(call, emptyIdentity(status: "HANGUP", error: "caller_hangup"))

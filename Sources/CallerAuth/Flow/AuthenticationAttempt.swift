@@ -81,6 +81,7 @@ struct AuthenticationAttempt: Sendable {
         } catch {
             return outcome(for: error)
         }
+        let grantReceived = ContinuousClock.now
 
         let speaker = WordPairSpeaker(strategy: profile.wordPairStrategy, language: language, logger: log)
         let words = (grant.bindingMessage ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -110,6 +111,13 @@ struct AuthenticationAttempt: Sendable {
             log.info("ciba.verified", ["polls": String(polls)])
             return .verified(variables: variables, sub: identity.string("sub") ?? "", polls: polls)
         case .failure(let error):
+            if let failure = error as? CIBAFailure, failure.kind == .unreachable,
+               ContinuousClock.now - grantReceived >= .seconds(grant.expiresIn) - .milliseconds(1500), state.answeredUntilLastPoll {
+                // The provider answered every poll but the last one, which was cut short by the
+                // request's own expiry: for the caller (and the dialplan) the request expired.
+                log.info("ciba.expired_during_last_poll", ["reason": failure.reason])
+                return .failed(.expiredToken, reason: "the request expired (last poll unanswered)", polls: max(failure.polls, state.polls))
+            }
             return outcome(for: error)
         }
     }
@@ -153,13 +161,13 @@ struct AuthenticationAttempt: Sendable {
                     let identity = try await authenticator.pollForIdentity(grant, expectedClaim: expected) { event in
                         switch event {
                         case .pending(let description, let poll):
-                            state.recordPoll(poll)
+                            state.recordPoll(poll, answered: true)
                             log.debug("ciba.pending", ["poll": String(poll), "description": description ?? ""])
                         case .slowDown(let interval, let poll):
-                            state.recordPoll(poll)
+                            state.recordPoll(poll, answered: true)
                             log.info("ciba.slow_down", ["poll": String(poll), "interval": String(describing: interval)])
                         case .retrying(let reason, let poll, let retryIn):
-                            state.recordPoll(poll)
+                            state.recordPoll(poll, answered: false)
                             log.warning("ciba.retrying", ["poll": String(poll), "reason": reason, "retryIn": String(describing: retryIn)])
                         }
                     }

@@ -62,7 +62,7 @@ enum DemoCommand {
             script: "caller-auth", arguments: [profileName],
             environment: ["agi_callerid": "+46701234567", "agi_calleridname": "Demo Caller",
                           "agi_language": profile.numberKind == .noFodselsnummer ? "nb" : "sv"],
-            keypresses: [FakeKeypress(at: .milliseconds(800), digits: number + "#", gap: .milliseconds(150))],
+            keypresses: [FakeKeypress(at: .seconds(3), digits: number + "#", gap: .milliseconds(150))],
             timeScale: 0.25)
         let transcript: CallTranscript
         do {

@@ -9,7 +9,7 @@ enum SimulateCallCommand {
     static let help = """
     usage: ciba-agi simulate-call --agi agi://HOST[:PORT]/SCRIPT[?query] [options]
 
-      --dtmf DIGITS          keys pressed (e.g. 196802020575#), starting at --dtmf-at (default 1 s)
+      --dtmf DIGITS          keys pressed (e.g. 196802020575#), starting at --dtmf-at (default 2 s)
       --dtmf-at SECONDS      call time of the first key
       --hangup-after SECONDS the caller hangs up at this call time
       --profile P            agi_arg_1 (the profile); --options "k=v&..." agi_arg_2
@@ -46,7 +46,7 @@ enum SimulateCallCommand {
             guard digits.allSatisfy({ "0123456789*#ABCD".contains($0) }) else {
                 throw UsageError("simulate-call: --dtmf takes 0-9 * # A-D")
             }
-            let at = try options.number("dtmf-at", command: "simulate-call", range: 0...3600) ?? 1
+            let at = try options.number("dtmf-at", command: "simulate-call", range: 0...3600) ?? 2
             call.keypresses = [FakeKeypress(at: .milliseconds(Int64(at * 1000)), digits: digits)]
         }
         if let seconds = try options.number("hangup-after", command: "simulate-call", range: 0...3600) {

@@ -51,10 +51,14 @@ final class FlowHarness: Sendable {
     }
 
     /// Places a call: `digits` typed at `typeAt` (call time), optional hang-up, all waits scaled.
-    func call(profile: String? = "se-bankid", options: String? = nil, digits: String? = nil, typeAt: Duration = .milliseconds(500),
+    ///
+    /// Digits pressed while no digit-reading command runs are lost (as in Asterisk), so the
+    /// default `typeAt` (3 s, during the 2 s prompt + 5 s timeout of GET DATA) leaves the server
+    /// 600 ms of real time to get there even on a loaded machine.
+    func call(profile: String? = "se-bankid", options: String? = nil, digits: String? = nil, typeAt: Duration = .seconds(3),
               keypresses extra: [FakeKeypress] = [], hangupAt: Duration? = nil, variables: [String: String] = [:],
               callerID: String = "+46701234567", language: String = "sv", script: String = "caller-auth",
-              answered: Bool = true, timeScale: Double = 0.1) async throws -> Call {
+              answered: Bool = true, timeScale: Double = 0.2) async throws -> Call {
         var arguments: [String] = []
         if let profile { arguments.append(profile) }
         if let options { if arguments.isEmpty { arguments.append("") }; arguments.append(options) }
