@@ -100,4 +100,26 @@ struct FlowVariantsTests {
         #expect(anonymous.variables["CIBA_ERROR"] == "invalid_number")
         #expect(harness.authorizeRequests.count == 1)
     }
+
+    @Test func lastPollCutShortByExpiryIsExpiredNotUnreachable() async throws {
+        // Polls answered 0.6 s late: poll 1 at 1 s (answered 1.6 s), poll 2 at 2.6 s gets only
+        // the 0.4 s left before expiry (3 s) and times out.
+        let harness = try await FlowHarness(simulator: FlowHarness.fastSimulator(expiresIn: 3),
+                                            transport: { SlowTokenTransport(inner: $0, delay: .milliseconds(600)) })
+        defer { Task { await harness.shutdown() } }
+        let call = try await harness.call(digits: "199002029826#")
+        expectVariables(call, emptyIdentity(status: "EXPIRED", error: "expired_token"))
+        expectAudit(call, status: "EXPIRED", error: "expired_token", numberMasked: "19900202****")
+        #expect(call.audit?.polls == 2)
+    }
+
+    @Test func providerThatNeverAnswersPollsIsUnreachable() async throws {
+        // Every poll times out (the request timeout is 2 s): no answer at all is not "expired".
+        let harness = try await FlowHarness(simulator: FlowHarness.fastSimulator(expiresIn: 4),
+                                            transport: { SlowTokenTransport(inner: $0, delay: .seconds(30)) })
+        defer { Task { await harness.shutdown() } }
+        let call = try await harness.call(digits: "199002029826#")
+        expectVariables(call, emptyIdentity(status: "ERROR", error: "provider_unreachable"))
+        expectAudit(call, status: "ERROR", error: "provider_unreachable", numberMasked: "19900202****")
+    }
 }

@@ -26,7 +26,8 @@ final class FlowHarness: Sendable {
     }
 
     init(simulator: SimulatorConfiguration = FlowHarness.fastSimulator(), rateLimits: RateLimitSettings = RateLimitSettings(),
-         maxAttempts: Int = 3, stopProviderFirst: Bool = false, profiles: [String: Profile]? = nil) async throws {
+         maxAttempts: Int = 3, stopProviderFirst: Bool = false, profiles: [String: Profile]? = nil,
+         transport: (@Sendable (any HTTPTransport) -> any HTTPTransport)? = nil) async throws {
         provider = SimulatedProvider(configuration: simulator)
         issuer = try provider.start(listen: try SocketAddress.parse("127.0.0.1:0"))
         if stopProviderFirst { await provider.shutdown() }
@@ -35,7 +36,9 @@ final class FlowHarness: Sendable {
         configuration.provider.requestTimeoutSeconds = 2
         if let profiles { configuration.profiles = profiles }
         let logger = Logger(handler: logs, level: .debug)
-        let authenticator = try BackchannelAuthenticator(settings: configuration.provider.settings, clock: ContinuousClock(), logger: logger)
+        let real = try URLSessionTransport()
+        let authenticator = BackchannelAuthenticator(settings: configuration.provider.settings, transport: transport?(real) ?? real,
+                                                     clock: ContinuousClock(), logger: logger)
         var timing = FlowTiming()
         timing.digitTimeout = .seconds(5)
         service = CallerAuthService(configuration: configuration, authenticator: authenticator, audit: audit,
@@ -122,4 +125,22 @@ func expectAudit(_ call: FlowHarness.Call, status: String, error: String, number
     #expect(Set(object?.keys.map { $0 } ?? []) == ["time", "txn", "uniqueid", "channel", "callerid", "profile", "status",
                                                    "error", "numberMasked", "sub", "polls", "durationMs"],
             sourceLocation: sourceLocation)
+}
+
+/// Forwards to a real transport but answers token requests `delay` late; a request whose
+/// timeout is shorter than that times out instead (like a slow provider).
+struct SlowTokenTransport: HTTPTransport {
+    let inner: any HTTPTransport
+    let delay: Duration
+
+    func send(_ request: HTTPTransportRequest) async throws -> HTTPTransportResponse {
+        guard request.url.path.hasSuffix("/token") else { return try await inner.send(request) }
+        if request.timeout < delay {
+            try await Task.sleep(for: request.timeout)
+            throw HTTPTransportError(.timedOut, "no answer within the timeout")
+        }
+        let response = try await inner.send(request)
+        try await Task.sleep(for: delay)
+        return response
+    }
 }
