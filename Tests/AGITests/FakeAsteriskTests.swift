@@ -20,6 +20,9 @@ import StructuredLogging
             try await channel.setVariable("CIBA_STATUS", entry.digits == "196802020575" ? "approved" : "mismatch")
             try await channel.setVariable("CIBA_NAME", #"Åsa "Q" Öberg \ ø (x)"#)
             #expect(try await channel.getFullVariable("${CIBA_NAME} / ${CALLERID(num)}") == #"Åsa "Q" Öberg \ ø (x) / 0701234567"#)
+            try await channel.setCallerID(#""Åsa Öberg" <46701234567>"#)
+            #expect(try await channel.getVariable("CALLERID(num)") == "46701234567")
+            #expect(try await channel.getVariable("CALLERID(name)") == "Åsa Öberg")
         }
         let call = FakeCall(script: "caller-auth?lang=sv", arguments: ["a", ""], environment: ["callerid": "0701234567"],
                             variables: ["CIBA_ID_NUMBER": "196802020575"],
@@ -215,5 +218,36 @@ import StructuredLogging
             #expect(transcript.agiStatus == "HANGUP")
             #expect(transcript.closedByServer)
         }
+    }
+}
+
+@Suite struct TypedCommandTests {
+    @Test func sayGetOptionAndControlStreamFile() async throws {
+        let observed = Mutex<[String]>([])
+        var router = AGIRouter()
+        router.register("x") { channel in
+            var seen: [String] = []
+            seen.append("number:\(try await channel.sayNumber(42, escapeDigits: "#").map(String.init) ?? "none")")
+            seen.append("date:\(try await channel.sayDate(Date(timeIntervalSince1970: 0)).map(String.init) ?? "none")")
+            let option = try await channel.getOption("beep", escapeDigits: "12", timeout: .seconds(3))
+            seen.append("option:\(option.digit.map(String.init) ?? "none"):\(option.endpos)")
+            let control = try await channel.controlStreamFile("demo-congrats", escapeDigits: "5", skip: .seconds(1), forward: "#")
+            seen.append("control:\(control.digit.map(String.init) ?? "none"):\(control.endpos > 0)")
+            try await channel.setCallerID("0701234567")
+            seen.append("cid:\(try await channel.getVariable("CALLERID(num)") ?? "unset")")
+            let result = seen
+            observed.withLock { $0 = result }
+        }
+        let call = FakeCall(script: "x", keypresses: [
+            FakeKeypress(at: .milliseconds(500), digits: "#", afterCommand: "SAY NUMBER"),
+            FakeKeypress(at: .seconds(1), digits: "1", afterCommand: "GET OPTION"),
+            FakeKeypress(at: .seconds(2), digits: "5", afterCommand: "CONTROL STREAM FILE"),
+        ], timeScale: 0.05)
+        let transcript = try await FakeAsterisk(call: call).place(through: router)
+        #expect(observed.withLock { $0 } == ["number:#", "date:none", "option:1:3404", "control:5:true", "cid:0701234567"])
+        #expect(transcript.commands == [
+            ##"SAY NUMBER 42 "#""##, #"SAY DATE 0 """#, #"GET OPTION beep "12" 3000"#,
+            ##"CONTROL STREAM FILE demo-congrats "5" 1000 "#""##, #"SET CALLERID "0701234567""#, "GET VARIABLE CALLERID(num)",
+        ])
     }
 }

@@ -28,6 +28,22 @@ public enum IPAddress: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The address as a 128-bit number (IPv4 in the low 32 bits), for allocation-free masking.
+    var bits: (high: UInt64, low: UInt64) {
+        switch self {
+        case let .v4(a, b, c, d):
+            return (0, UInt64(a) << 24 | UInt64(b) << 16 | UInt64(c) << 8 | UInt64(d))
+        case let .v6(bytes):
+            guard bytes.count == 16 else { return (0, 0) }
+            var high: UInt64 = 0, low: UInt64 = 0
+            for i in 0..<8 { high = high << 8 | UInt64(bytes[i]) }
+            for i in 8..<16 { low = low << 8 | UInt64(bytes[i]) }
+            return (high, low)
+        }
+    }
+
+    var isV4: Bool { if case .v4 = self { true } else { false } }
+
     /// For `::ffff:a.b.c.d`, the embedded IPv4 address; otherwise nil.
     public var mappedIPv4: IPAddress? {
         guard case let .v6(b) = self, b.count == 16,
@@ -188,8 +204,8 @@ extension SocketAddress {
         switch Int32(storage.pointee.ss_family) {
         case AF_INET:
             let sin = UnsafeRawPointer(storage).load(as: sockaddr_in.self)
-            let b = withUnsafeBytes(of: sin.sin_addr) { Array($0) }
-            self.init(ip: .v4(b[0], b[1], b[2], b[3]), port: UInt16(bigEndian: sin.sin_port))
+            let ip = withUnsafeBytes(of: sin.sin_addr) { b in IPAddress.v4(b[0], b[1], b[2], b[3]) }
+            self.init(ip: ip, port: UInt16(bigEndian: sin.sin_port))
         case AF_INET6:
             let sin6 = UnsafeRawPointer(storage).load(as: sockaddr_in6.self)
             let b = withUnsafeBytes(of: sin6.sin6_addr) { Array($0) }

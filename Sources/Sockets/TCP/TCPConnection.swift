@@ -94,12 +94,15 @@ public final class TCPConnection: Sendable {
         guard fd >= 0 else { throw SocketError.fromErrno(errno, "socket") }
         SocketOptions.noDelay(fd)
         var rc: Int32
+        var code: Int32 = 0
         repeat {
             rc = address.withSockAddr { Glibc.connect(fd, $0, $1) }
-        } while rc != 0 && errno == EINTR
-        let inProgress = rc != 0 && errno == EINPROGRESS
-        if rc != 0 && !inProgress {
-            let code = errno
+            code = rc == 0 ? 0 : errno
+        } while code == EINTR
+        // After an interrupted call the connect goes on: a repeat says EALREADY or EISCONN.
+        if code == EISCONN { code = 0 }
+        let inProgress = code == EINPROGRESS || code == EALREADY
+        if code != 0 && !inProgress {
             Glibc.close(fd)
             throw SocketError.fromErrno(code, "connect \(address)")
         }
@@ -180,15 +183,18 @@ public final class TCPConnection: Sendable {
 
     static let hangupEvents = EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue
 
-    /// Loop thread, right after `startReceiving`: reads what arrived before there was a receiver.
-    /// No readiness edge since registration means nothing is there yet (the next edge will
-    /// find the receiver), so the common case costs no system call.
+    /// Loop thread, right after `startReceiving`: reads what is already there.
+    ///
+    /// A FastAGI peer sends its environment right after connecting, so it is usually waiting
+    /// in the socket before the loop has fetched its readiness edge; reading at once saves a
+    /// loop turn for every new call. Edges that found no receiver earlier say whether a FIN
+    /// may be pending too (then read to the end).
     func handleFirstReceive() {
         let pending: UInt32 = state.withLock { s in
             defer { s.eventsWhileIdle = 0 }
             return s.eventsWhileIdle
         }
-        if pending != 0 { handleReadable(events: pending) }
+        handleReadable(events: pending != 0 ? pending : EPOLLIN.rawValue)
     }
 
     /// Loop thread only: feeds the push receiver, or completes a pending pull read.
