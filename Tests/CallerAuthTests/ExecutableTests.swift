@@ -205,3 +205,23 @@ struct ExecutableTests {
         #expect(missing == 2 && err3.contains("no such file"))
     }
 }
+
+extension ExecutableTests {
+    @Test func mockProviderServesDiscoveryAndStopsOnSIGTERM() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let port = try Self.freePort()
+        let child = try Subprocess(["mock-provider", "--listen", "127.0.0.1:\(port)"], directory: directory)
+        defer { if child.process.isRunning { kill(child.process.processIdentifier, SIGKILL) } }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !child.stdout.contains("issuer:") {
+            guard ContinuousClock.now < deadline, child.process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(child.stdout.contains("issuer:        http://127.0.0.1:\(port)"))
+        let discovery = try await Self.fetch("http://127.0.0.1:\(port)/.well-known/openid-configuration")
+        #expect(discovery.contains("backchannel_authentication_endpoint"))
+        child.terminate()
+        #expect(try await child.wait(timeout: .seconds(20)) == 0)
+    }
+}

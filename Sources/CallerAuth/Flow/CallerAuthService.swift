@@ -10,8 +10,6 @@ public struct FlowTiming: Sendable {
     public var waitSlice: Duration = .seconds(1)
     /// GET DATA timeout (first digit and between digits); default from `digitTimeoutSeconds`.
     public var digitTimeout: Duration? = nil
-    /// Upper bound for each AGI command's reply (playback of long prompts included).
-    public var commandTimeout: Duration = .seconds(120)
 
     public init() {}
 }

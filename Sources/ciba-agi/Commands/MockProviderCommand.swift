@@ -42,6 +42,7 @@ enum MockProviderCommand {
           clientAuth:    client_secret_basic, client_secret_post
           test persons:  \(SimulatedPerson.catalog.count) (documented in docs/operations.md; e.g. the Swedish BankID test person Terne Paulsen)
         """)
+        fflush(nil)   // the banner must appear at once even when stdout is a file or pipe
         let received = await signals.wait()
         signals.cancel()
         logger.notice("mock_provider.signal", ["signal": received == SIGTERM ? "SIGTERM" : "SIGINT"])
