@@ -13,8 +13,8 @@ struct AuthenticationAttempt: Sendable {
     let state: SessionState
     let log: Logger
 
-    private var service: CallerAuthService { session.service }
-    private var channel: AGIChannel { session.channel }
+    var service: CallerAuthService { session.service }
+    var channel: AGIChannel { session.channel }
 
     func run() async -> SessionOutcome {
         do {
@@ -41,25 +41,14 @@ struct AuthenticationAttempt: Sendable {
             try await channel.setVariable("CHANNEL(language)", language.rawValue)
         }
 
-        // The subject: a validated number, or the caller id for caller-id profiles.
-        var number: PersonalNumber? = nil
+        let number: PersonalNumber?
         let subjectKey: String
-        switch profile.loginHintSource {
-        case .callerID:
-            let callerID = environment.callerID.trimmingCharacters(in: CharacterSet.whitespaces)
-            guard !callerID.isEmpty, callerID.lowercased() != "unknown", callerID.allSatisfy({ $0.isNumber || $0 == "+" }) else {
-                return .failed(.invalidNumber, reason: "no usable caller id for a caller-id profile").with(prompt: .failed)
-            }
-            subjectKey = callerID
-        case .number:
-            guard let kind = profile.numberKind else { return .failed(.configError, reason: "profile has no numberKind") }
-            switch try await identifyNumber(kind: kind) {
-            case .number(let found): number = found
-            case .outcome(let outcome): return outcome
-            }
-            guard let number else { return .failed(.invalidNumber, reason: "no number") }
-            state.numberMasked = number.masked
-            subjectKey = number.normalized
+        switch try await identifySubject() {
+        case .subject(let found, let key):
+            number = found
+            subjectKey = key
+        case .outcome(let outcome):
+            return outcome
         }
 
         // Rate limits count requests about to be started at the provider.
@@ -104,6 +93,40 @@ struct AuthenticationAttempt: Sendable {
             }
             try await channel.setMusic(true, class: service.configuration.musicOnHoldClass)
         }
+        return finalOutcome(result, number: number, grant: grant, grantReceived: grantReceived)
+    }
+
+    /// What identifies the caller at the provider.
+    private enum Subject {
+        /// The validated number (nil for caller-id profiles) and the rate-limit key.
+        case subject(PersonalNumber?, key: String)
+        case outcome(SessionOutcome)
+    }
+
+    /// A validated number, or the caller id for caller-id profiles.
+    private func identifySubject() async throws -> Subject {
+        switch profile.loginHintSource {
+        case .callerID:
+            let callerID = channel.environment.callerID.trimmingCharacters(in: CharacterSet.whitespaces)
+            guard !callerID.isEmpty, callerID.lowercased() != "unknown", callerID.allSatisfy({ $0.isNumber || $0 == "+" }) else {
+                return .outcome(SessionOutcome.failed(.invalidNumber, reason: "no usable caller id for a caller-id profile").with(prompt: .failed))
+            }
+            return .subject(nil, key: callerID)
+        case .number:
+            guard let kind = profile.numberKind else { return .outcome(.failed(.configError, reason: "profile has no numberKind")) }
+            switch try await identifyNumber(kind: kind) {
+            case .number(let number):
+                state.numberMasked = number.masked
+                return .subject(number, key: number.normalized)
+            case .outcome(let outcome):
+                return .outcome(outcome)
+            }
+        }
+    }
+
+    /// The outcome of the wait: the verified identity, or the failure's codes.
+    private func finalOutcome(_ result: Result<VerifiedIdentity, any Error>, number: PersonalNumber?,
+                              grant: BackchannelGrant, grantReceived: ContinuousClock.Instant) -> SessionOutcome {
         switch result {
         case .success(let identity):
             let polls = max(identity.polls, state.polls)
@@ -142,58 +165,6 @@ struct AuthenticationAttempt: Sendable {
         return try await collector.collect()
     }
 
-    /// Polls in a child task while the AGI side keeps exactly one `WAIT FOR DIGIT` pending.
-    ///
-    /// Asterisk discards DTMF that arrives while no command runs, and a second command sent
-    /// while one is pending interrupts the first, so the loop never overlaps commands. A
-    /// hang-up answers the pending command with `-1` (thrown) and also cancels this task;
-    /// leaving the task group cancels the poller, which sends no further request.
-    private func waitForIdentity(_ grant: BackchannelGrant, expected: (name: String, value: String)?,
-                                 onStar: @escaping @Sendable () async throws -> Void) async throws -> Result<VerifiedIdentity, any Error> {
-        let box = ResultBox()
-        let authenticator = service.authenticator
-        let state = self.state
-        let log = self.log
-        let slice = service.timing.waitSlice
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do {
-                    let identity = try await authenticator.pollForIdentity(grant, expectedClaim: expected) { event in
-                        switch event {
-                        case .pending(let description, let poll):
-                            state.recordPoll(poll, answered: true)
-                            log.debug("ciba.pending", ["poll": String(poll), "description": description ?? ""])
-                        case .slowDown(let interval, let poll):
-                            state.recordPoll(poll, answered: true)
-                            log.info("ciba.slow_down", ["poll": String(poll), "interval": String(describing: interval)])
-                        case .retrying(let reason, let poll, let retryIn):
-                            state.recordPoll(poll, answered: false)
-                            log.warning("ciba.retrying", ["poll": String(poll), "reason": reason, "retryIn": String(describing: retryIn)])
-                        }
-                    }
-                    box.set(.success(identity))
-                } catch {
-                    box.set(.failure(error))
-                }
-            }
-            while true {
-                if let result = box.get() {
-                    group.cancelAll()
-                    return result
-                }
-                if channel.isHungUp || Task.isCancelled {
-                    group.cancelAll()
-                    throw CancellationError()
-                }
-                let digit = try await channel.waitForDigit(timeout: slice)
-                if digit == "*" {
-                    log.info("session.repeat_requested")
-                    try await onStar()
-                }
-            }
-        }
-    }
-
     /// Maps a CIBA failure (or a hang-up seen as cancellation) to the contract's codes.
     private func outcome(for error: any Error) -> SessionOutcome {
         if isHangup(error) {
@@ -216,14 +187,6 @@ struct AuthenticationAttempt: Sendable {
         }
         return false
     }
-}
-
-/// The poller's result, handed from the child task to the AGI loop.
-final class ResultBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Result<VerifiedIdentity, any Error>?
-    func set(_ result: Result<VerifiedIdentity, any Error>) { lock.withLock { value = result } }
-    func get() -> Result<VerifiedIdentity, any Error>? { lock.withLock { value } }
 }
 
 extension SessionOutcome {
