@@ -25,6 +25,12 @@ enum CheckConfigCommand {
         guard let configuration = ConfigFile.load(path) else { return 2 }
         print("ok: \(path) is valid: \(configuration.profiles.count) profile(s) (\(configuration.profiles.keys.sorted().joined(separator: ", "))), default \(configuration.defaultProfile)")
         var usable = true
+        for block in configuration.allowedClientsText where block.hasSuffix("/0") {
+            print("warning: allowedClients contains \(block): anyone who can reach the port can run caller-auth (FastAGI has no authentication)")
+        }
+        if let ops = configuration.opsListen, !ops.isLoopback {
+            print("warning: opsListen \(ops) is not loopback: /metrics has no authentication, firewall it")
+        }
 
         if let auditLog = configuration.auditLog {
             if AuditLogFile(path: auditLog).checkWritable() {
