@@ -165,6 +165,8 @@ public final class HTTPServer: Sendable {
 final class OnceFlag: Sendable {
     private let claimed = Mutex(false)
 
+    var isClaimed: Bool { claimed.withLock { $0 } }
+
     func claim() -> Bool {
         claimed.withLock { done in
             defer { done = true }
