@@ -170,13 +170,8 @@ struct ExecutableTests {
                                                               environment: ["CIBA_AGI_CLIENT_SECRET": "wrong-secret"], directory: directory)
         #expect(!badOut.contains("ok: client credentials accepted"))
         #expect(!badOut.contains("wrong-secret"))
-        // The CIBA module's URLSessionTransport does not get the answer to a 401 that carries
-        // `WWW-Authenticate: Basic` (FoundationNetworking waits for an authentication-challenge
-        // delegate), so the rejection shows as "could not be confirmed" for now.
-        withKnownIssue("URLSessionTransport: 401 with WWW-Authenticate is not delivered", isIntermittent: true) {
-            #expect(badStatus == 1)
-            #expect(badOut.contains("problem: client credentials rejected"))
-        }
+        #expect(badStatus == 1)
+        #expect(badOut.contains("problem: client credentials rejected"))
         // An invalid file: one line per problem on stderr, exit 2.
         let broken = directory + "/broken.json"
         try #"{"listen": "x", "colour": 1, "provider": {"issuer": "https://a.example", "clientId": "c"}, "profiles": {"a": {}}}"#
