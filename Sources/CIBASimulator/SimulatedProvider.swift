@@ -31,8 +31,6 @@ public final class SimulatedProvider: Sendable {
         var signingKey: SigningKey?
         /// Earlier signing keys still published (see `rotateSigningKey(keepPrevious:)`).
         var retiredKeys: [JWK] = []
-        /// The key behind `.invalidSignature` tokens; never published.
-        var rogueKey: SigningKey?
         var pending: [String: PendingAuthentication] = [:]
         /// `jti` of accepted client assertions until their `exp` (replay protection).
         var usedAssertionIDs: [String: Date] = [:]
@@ -51,8 +49,10 @@ public final class SimulatedProvider: Sendable {
     /// published as the loopback address.
     @discardableResult
     public func start(listen: SocketAddress) throws -> URL {
-        let signingKey = try SigningKey.generateRSA()
-        let rogueKey = try SigningKey.generateRSA()
+        let signingKey = try configuration.signingKey.map { try SigningKey(key: $0) } ?? SigningKey.generateRSA()
+        if configuration.persons.contains(where: { $0.outcome == .invalidSignature }) {
+            _ = SigningKey.rogue  // generate it now, not under the state lock at the first such poll
+        }
         let server = HTTPServer(
             listen: listen, limits: configuration.httpLimits, logger: logger.with("layer", "http"),
             handler: { [weak self] request in
@@ -63,7 +63,6 @@ public final class SimulatedProvider: Sendable {
             guard !state.stopped else { throw HTTPServerError(.stopped, "the simulated provider was shut down") }
             guard state.server == nil else { throw HTTPServerError(.alreadyStarted, "start(listen:) was already called") }
             state.signingKey = signingKey
-            state.rogueKey = SigningKey(key: rogueKey.key, keyID: signingKey.keyID, jwk: rogueKey.jwk)
             state.server = server
         }
         let bound: SocketAddress
@@ -116,7 +115,6 @@ public final class SimulatedProvider: Sendable {
         state.withLock { state in
             if keepPrevious, let old = state.signingKey { state.retiredKeys.insert(old.jwk, at: 0) }
             state.signingKey = fresh
-            if let rogue = state.rogueKey { state.rogueKey = SigningKey(key: rogue.key, keyID: fresh.keyID, jwk: rogue.jwk) }
         }
         logger.info("sim.key_rotated", ["kid": fresh.keyID])
     }

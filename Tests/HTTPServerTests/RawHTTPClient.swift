@@ -8,13 +8,13 @@ final class RawHTTPClient {
     private var buffer: [UInt8] = []
 
     init(_ address: SocketAddress) async throws {
-        connection = try await TCPConnection.connect(to: address, timeout: .seconds(5))
+        connection = try await TCPConnection.connect(to: address, timeout: .seconds(15))
     }
 
     deinit { connection.close() }
 
     func send(_ text: String) async throws {
-        try await connection.write(Array(text.utf8), timeout: .seconds(5))
+        try await connection.write(Array(text.utf8), timeout: .seconds(15))
     }
 
     struct Response {
@@ -29,7 +29,7 @@ final class RawHTTPClient {
 
     /// Reads one response; nil when the server closed before sending anything.
     /// `expectBody: false` for HEAD (Content-Length describes a body that is not sent).
-    func readResponse(expectBody: Bool = true, timeout: Duration = .seconds(5)) async throws -> Response? {
+    func readResponse(expectBody: Bool = true, timeout: Duration = .seconds(15)) async throws -> Response? {
         let deadline = ContinuousClock.now + timeout
         var headEnd: Int?
         while headEnd == nil {

@@ -61,7 +61,7 @@ import Testing
             #expect(try decodeEcho(second.body).form == ["a": "1"])
             #expect(try decodeEcho(third.body).path == "/third")
             #expect(third.header("Connection") == "close")
-            #expect(await client.isClosedByServer(within: .seconds(2)))
+            #expect(await client.isClosedByServer(within: .seconds(5)))
         }
     }
 
@@ -72,7 +72,7 @@ import Testing
             let response = try #require(try await client.readResponse())
             #expect(response.status == 200)
             #expect(response.header("Connection") == "close")
-            #expect(await client.isClosedByServer(within: .seconds(2)))
+            #expect(await client.isClosedByServer(within: .seconds(5)))
         }
     }
 
@@ -81,7 +81,7 @@ import Testing
             let client = try await RawHTTPClient(address)
             try await client.send("GET / HTTP/1.0\r\n\r\n")
             #expect(try #require(try await client.readResponse()).status == 200)
-            #expect(await client.isClosedByServer(within: .seconds(2)))
+            #expect(await client.isClosedByServer(within: .seconds(5)))
         }
     }
 
@@ -128,7 +128,7 @@ import Testing
             let response = try #require(try await client.readResponse())
             #expect(response.status == status)
             #expect(response.header("Connection") == "close")
-            #expect(await client.isClosedByServer(within: .seconds(2)))
+            #expect(await client.isClosedByServer(within: .seconds(5)))
         }
     }
 
@@ -143,7 +143,7 @@ import Testing
             try await client.send(request)  // no end of head: the server must not wait for it
             let response = try #require(try await client.readResponse())
             #expect(response.status == 431)
-            #expect(await client.isClosedByServer(within: .seconds(2)))
+            #expect(await client.isClosedByServer(within: .seconds(5)))
         }
     }
 

@@ -34,18 +34,18 @@ extension SimulatedProvider {
         if usesJWT {
             return authenticateAssertion(form, endpointPath: endpointPath, now: now)
         }
-        return .failure(.invalidClient("client authentication required", basic: authorization != nil))
+        return .failure(.invalidClient("client authentication required", basic: authorization != nil && configuration.sendsWWWAuthenticate))
     }
 
     private func authenticateBasic(_ authorization: String, form: [String: String]) -> Result<ClientAuthMethod, OAuthError> {
         guard configuration.allowedClientAuthMethods.contains(.clientSecretBasic), let expectedSecret = configuration.clientSecret else {
-            return .failure(.invalidClient("client_secret_basic is not enabled for this client", basic: true))
+            return .failure(.invalidClient("client_secret_basic is not enabled for this client", basic: configuration.sendsWWWAuthenticate))
         }
         let encoded = authorization.dropFirst("basic ".count).trimmingCharacters(in: .whitespaces)
         guard let data = Data(base64Encoded: encoded), let decoded = String(data: data, encoding: .utf8),
             let colon = decoded.firstIndex(of: ":")
         else {
-            return .failure(.invalidClient("malformed Basic credentials", basic: true))
+            return .failure(.invalidClient("malformed Basic credentials", basic: configuration.sendsWWWAuthenticate))
         }
         // RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding.
         let clientID = FormURLEncoding.percentDecode(decoded[..<colon], plusIsSpace: true)
@@ -54,7 +54,7 @@ extension SimulatedProvider {
             return .failure(.invalidRequest("client_id in the body differs from the authenticated client"))
         }
         guard clientID == configuration.clientID, SecretComparison.equal(secret, expectedSecret) else {
-            return .failure(.invalidClient("client authentication failed", basic: true))
+            return .failure(.invalidClient("client authentication failed", basic: configuration.sendsWWWAuthenticate))
         }
         return .success(.clientSecretBasic)
     }

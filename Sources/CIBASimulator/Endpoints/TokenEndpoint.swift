@@ -115,7 +115,12 @@ extension SimulatedProvider {
         let scheme = pending.scheme
 
         func issue(numberInToken: String? = nil, rogue: Bool = false) -> TokenDecision {
-            guard let key = rogue ? state.rogueKey : state.signingKey else { return .serverErrorHTML }
+            guard var key = state.signingKey else { return .serverErrorHTML }
+            if rogue {
+                // Same kid as the published key, different key: the signature cannot verify.
+                guard let rogueKey = SigningKey.rogue else { return .serverErrorHTML }
+                key = SigningKey(key: rogueKey, keyID: key.keyID, jwk: key.jwk)
+            }
             pending.phase = .exchanged
             return .issue(person: pending.person, scheme: scheme, numberInToken: numberInToken ?? pending.person.number, key: key)
         }

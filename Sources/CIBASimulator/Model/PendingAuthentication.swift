@@ -33,10 +33,26 @@ struct SigningKey: Sendable {
     var jwk: JWK
 
     static func generateRSA() throws -> SigningKey {
-        let key = try PrivateKey.generateRSA(bits: 2048)
-        let keyID = RandomIdentifier.keyID()
-        return SigningKey(key: key, keyID: keyID, jwk: try key.publicJWK(keyID: keyID))
+        try SigningKey(key: PrivateKey.generateRSA(bits: 2048))
     }
+
+    /// Wraps `key` with a fresh random `kid`. Throws for keys that cannot sign RS256.
+    init(key: PrivateKey, keyID: String = RandomIdentifier.keyID()) throws {
+        guard key.supportedAlgorithms.contains(.rs256) else {
+            throw JOSEError(.invalidKey, "the simulator signs ID tokens with RS256: an RSA key is needed")
+        }
+        self.init(key: key, keyID: keyID, jwk: try key.publicJWK(keyID: keyID))
+    }
+
+    init(key: PrivateKey, keyID: String, jwk: JWK) {
+        self.key = key
+        self.keyID = keyID
+        self.jwk = jwk
+    }
+
+    /// The key behind `.invalidSignature` tokens: one per process, never published.
+    /// Generated on first use (RSA key generation costs CPU).
+    static let rogue: PrivateKey? = try? PrivateKey.generateRSA(bits: 2048)
 
     func sign(_ claims: [String: JSONValue]) throws -> String {
         try JWTSigner(key: key, algorithm: .rs256, keyID: keyID).sign(claims: claims, type: "JWT")

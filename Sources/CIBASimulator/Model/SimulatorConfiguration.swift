@@ -40,6 +40,15 @@ public struct SimulatorConfiguration: Sendable {
     public var publicIssuer: URL?
     /// HTTP server limits.
     public var httpLimits: HTTPServerLimits
+    /// Send `WWW-Authenticate: Basic` with 401 answers to Basic-authenticated requests,
+    /// as RFC 6749 §5.2 asks. Off by default: URLSession on Linux (swift-corelibs-foundation
+    /// before the fix for issue #5456) hangs forever on a 401 that carries the header
+    /// unless the client implements the authentication-challenge delegate, ignoring its
+    /// request timeout. Turn it on to test that a client survives it.
+    public var sendsWWWAuthenticate: Bool
+    /// The RS256 signing key to start with; nil generates a fresh 2048-bit key at
+    /// `start` (tests that start many providers pass a shared key to save CPU).
+    public var signingKey: PrivateKey?
 
     public init(
         clientID: String = SimulatorConfiguration.demoClientID,
@@ -57,7 +66,9 @@ public struct SimulatorConfiguration: Sendable {
         idTokenLifetime: Int = 1200,
         accessTokenLifetime: Int = 120,
         publicIssuer: URL? = nil,
-        httpLimits: HTTPServerLimits = HTTPServerLimits()
+        httpLimits: HTTPServerLimits = HTTPServerLimits(),
+        sendsWWWAuthenticate: Bool = false,
+        signingKey: PrivateKey? = nil
     ) {
         self.clientID = clientID
         self.clientSecret = clientSecret
@@ -75,6 +86,8 @@ public struct SimulatorConfiguration: Sendable {
         self.accessTokenLifetime = accessTokenLifetime
         self.publicIssuer = publicIssuer
         self.httpLimits = httpLimits
+        self.sendsWWWAuthenticate = sendsWWWAuthenticate
+        self.signingKey = signingKey
     }
 
     /// The demo client id.

@@ -90,14 +90,24 @@ public final class HTTPServer: Sendable {
         acceptTask?.cancel()
         for connection in connections { connection.close() }
         for task in tasks { task.cancel() }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
+        // Wait for the tasks, but never longer than 5 s: a handler that ignores
+        // cancellation must not hang shutdown. (A task group would wait for its
+        // children anyway, so the race is done with a continuation resumed once.)
+        let once = OnceFlag()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            @Sendable func finish() {
+                if once.claim() { continuation.resume() }
+            }
+            let timeout = Task {
+                try? await Task.sleep(for: .seconds(5))
+                finish()
+            }
+            Task {
                 await acceptTask?.value
                 for task in tasks { await task.value }
+                timeout.cancel()
+                finish()
             }
-            group.addTask { try? await Task.sleep(for: .seconds(5)) }
-            await group.next()
-            group.cancelAll()
         }
         if listener != nil { logger.info("http.stopped", [:]) }
     }
@@ -148,6 +158,20 @@ public final class HTTPServer: Sendable {
             return state.stopped
         }
         if cancelNow { task.cancel() }
+    }
+}
+
+/// True for exactly one caller of `claim()`.
+final class OnceFlag: Sendable {
+    private let claimed = Mutex(false)
+
+    var isClaimed: Bool { claimed.withLock { $0 } }
+
+    func claim() -> Bool {
+        claimed.withLock { done in
+            defer { done = true }
+            return !done
+        }
     }
 }
 

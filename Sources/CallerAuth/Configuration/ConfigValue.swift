@@ -1,0 +1,148 @@
+import Foundation
+
+/// A parsed JSON value that keeps booleans apart from numbers (JSONSerialization on
+/// Linux does not), so validation can say "expected true or false" precisely.
+indirect enum ConfigValue: Sendable, Decodable, Equatable {
+    case string(String)
+    case number(Double)
+    case bool(Bool)
+    case null
+    case array([ConfigValue])
+    case object([String: ConfigValue])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null; return }
+        if let value = try? container.decode(Bool.self) { self = .bool(value); return }
+        if let value = try? container.decode(Double.self) { self = .number(value); return }
+        if let value = try? container.decode(String.self) { self = .string(value); return }
+        if let value = try? container.decode([ConfigValue].self) { self = .array(value); return }
+        self = .object(try container.decode([String: ConfigValue].self))
+    }
+
+    /// A short name of the JSON type, for messages ("expected a string, found a number").
+    var typeName: String {
+        switch self {
+        case .string: "a string"
+        case .number: "a number"
+        case .bool: "a boolean"
+        case .null: "null"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+
+    /// Parses JSON text; the error message is safe to show (it has no file content).
+    static func parse(_ data: Data) throws -> ConfigValue {
+        do {
+            return try JSONDecoder().decode(ConfigValue.self, from: data)
+        } catch let DecodingError.dataCorrupted(context) {
+            let detail = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            throw ConfigurationError(.malformed, problems: [ConfigurationProblem(path: "", "not valid JSON" + (detail.map { ": \($0)" } ?? ""))])
+        } catch {
+            throw ConfigurationError(.malformed, problems: [ConfigurationProblem(path: "", "not valid JSON")])
+        }
+    }
+}
+
+/// Reads typed fields out of `ConfigValue` objects, recording a problem (with its JSON
+/// path) for every missing, mistyped or unknown key instead of stopping at the first.
+struct ConfigReader {
+    var problems: [ConfigurationProblem] = []
+
+    mutating func problem(_ path: String, _ message: String) {
+        problems.append(ConfigurationProblem(path: path, message))
+    }
+
+    static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    /// The object at `path`, reporting keys not in `allowed` (typos must not pass silently).
+    mutating func object(_ value: ConfigValue?, path: String, allowed: [String]) -> [String: ConfigValue]? {
+        guard let value else { return nil }
+        guard case .object(let fields) = value else {
+            problem(path, "expected an object, found \(value.typeName)")
+            return nil
+        }
+        for key in fields.keys.sorted() where !allowed.contains(key) {
+            problem(Self.join(path, key), "unknown key (allowed: \(allowed.joined(separator: ", ")))")
+        }
+        return fields
+    }
+
+    /// A string, or nil when absent or null. Reports other types.
+    mutating func string(_ fields: [String: ConfigValue], _ key: String, path: String) -> String? {
+        guard let value = fields[key] else { return nil }
+        switch value {
+        case .string(let s): return s
+        case .null: return nil
+        default:
+            problem(Self.join(path, key), "expected a string, found \(value.typeName)")
+            return nil
+        }
+    }
+
+    mutating func bool(_ fields: [String: ConfigValue], _ key: String, path: String) -> Bool? {
+        guard let value = fields[key] else { return nil }
+        switch value {
+        case .bool(let b): return b
+        case .null: return nil
+        default:
+            problem(Self.join(path, key), "expected true or false, found \(value.typeName)")
+            return nil
+        }
+    }
+
+    /// A whole number within `range`.
+    mutating func integer(_ fields: [String: ConfigValue], _ key: String, path: String, range: ClosedRange<Int>) -> Int? {
+        guard let value = fields[key] else { return nil }
+        switch value {
+        case .number(let d):
+            guard d == d.rounded(), d >= Double(range.lowerBound), d <= Double(range.upperBound) else {
+                problem(Self.join(path, key), "expected a whole number from \(range.lowerBound) to \(range.upperBound), found \(MetricsRegistry.number(d))")
+                return nil
+            }
+            return Int(d)
+        case .null: return nil
+        default:
+            problem(Self.join(path, key), "expected a number, found \(value.typeName)")
+            return nil
+        }
+    }
+
+    mutating func stringArray(_ fields: [String: ConfigValue], _ key: String, path: String) -> [String]? {
+        guard let value = fields[key] else { return nil }
+        switch value {
+        case .array(let items):
+            var out: [String] = []
+            for (i, item) in items.enumerated() {
+                if case .string(let s) = item { out.append(s) } else {
+                    problem("\(Self.join(path, key))[\(i)]", "expected a string, found \(item.typeName)")
+                }
+            }
+            return out
+        case .null: return nil
+        default:
+            problem(Self.join(path, key), "expected an array of strings, found \(value.typeName)")
+            return nil
+        }
+    }
+
+    /// An object whose values are all strings (`extraParameters`, `claimVariables`).
+    mutating func stringMap(_ fields: [String: ConfigValue], _ key: String, path: String) -> [String: String]? {
+        guard let value = fields[key] else { return nil }
+        switch value {
+        case .object(let items):
+            var out: [String: String] = [:]
+            for (k, item) in items {
+                if case .string(let s) = item { out[k] = s } else {
+                    problem(Self.join(Self.join(path, key), k), "expected a string, found \(item.typeName)")
+                }
+            }
+            return out
+        case .null: return nil
+        default:
+            problem(Self.join(path, key), "expected an object of strings, found \(value.typeName)")
+            return nil
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import AGI
+import CIBA
+import StructuredLogging
+
+/// Timing knobs of the flow. Defaults suit a real Asterisk; tests and `demo` shrink them.
+public struct FlowTiming: Sendable {
+    /// Length of each `WAIT FOR DIGIT` while polling. One is always pending so that a `*`
+    /// is not lost; the flow notices a finished poll at most this much later.
+    public var waitSlice: Duration = .seconds(1)
+    /// GET DATA timeout (first digit and between digits); default from `digitTimeoutSeconds`.
+    public var digitTimeout: Duration? = nil
+
+    public init() {}
+}
+
+/// The `caller-auth` FastAGI handler and everything it shares between calls: the CIBA
+/// client, the rate limits, the audit sink and the metrics.
+///
+/// One instance serves all calls; every call runs in its own `CallerAuthSession`, so one
+/// bad call never affects another.
+public final class CallerAuthService: Sendable {
+    public let configuration: Configuration
+    public let authenticator: BackchannelAuthenticator
+    public let rateLimits: AuthenticationRateLimits
+    public let audit: any AuditSink
+    public let metrics: MetricsRegistry
+    public let logger: Logger
+    public let timing: FlowTiming
+
+    /// The AGI script name the dialplan uses: `agi://host/caller-auth`.
+    public static let scriptName = "caller-auth"
+
+    public init(configuration: Configuration, authenticator: BackchannelAuthenticator, audit: any AuditSink,
+                metrics: MetricsRegistry, logger: Logger, timing: FlowTiming = FlowTiming(),
+                rateLimits: AuthenticationRateLimits? = nil) {
+        self.configuration = configuration
+        self.authenticator = authenticator
+        self.audit = audit
+        self.metrics = metrics
+        self.logger = logger
+        self.timing = timing
+        self.rateLimits = rateLimits ?? AuthenticationRateLimits(
+            perCaller: configuration.rateLimits.perCallerPer10Min, perNumber: configuration.rateLimits.perNumberPer10Min)
+    }
+
+    /// Registers `caller-auth` on the router.
+    public func register(in router: inout AGIRouter) {
+        router.register(Self.scriptName) { [self] channel in
+            await self.handle(channel)
+        }
+    }
+
+    /// A router with only `caller-auth`.
+    public func makeRouter() -> AGIRouter {
+        var router = AGIRouter()
+        register(in: &router)
+        return router
+    }
+
+    /// Runs one call to completion: never throws, always sets the variables and writes the audit record.
+    public func handle(_ channel: AGIChannel) async {
+        let session = CallerAuthSession(service: self, channel: channel)
+        await session.run()
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import AGI
+import CIBA
+import Sockets
+import StructuredLogging
+
+/// Everything `ciba-agi serve` runs, wired from a `Configuration`: the CIBA client, the
+/// `caller-auth` service (rate limits, audit, metrics), the FastAGI server and the ops endpoint.
+///
+/// `demo` and the end-to-end tests use it too, with a simulated provider and free ports.
+public final class CallerAuthServer: Sendable {
+    public let configuration: Configuration
+    public let service: CallerAuthService
+    public let metrics: MetricsRegistry
+    private let agiServer: FastAGIServer
+    private let ops: OpsEndpoint?
+    private let logger: Logger
+
+    /// - Parameters:
+    ///   - authenticator: the CIBA client; nil builds one with a `URLSessionTransport` and the real clock.
+    ///   - audit: nil writes `configuration.auditLog` (or nothing when it is null).
+    public init(configuration: Configuration, logger: Logger, authenticator: BackchannelAuthenticator? = nil,
+                audit: (any AuditSink)? = nil, timing: FlowTiming = FlowTiming()) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let metrics = MetricsRegistry()
+        self.metrics = metrics
+        let client = try authenticator ?? BackchannelAuthenticator(settings: configuration.provider.settings,
+                                                                   clock: ContinuousClock(), logger: logger)
+        client.onProviderRequest = { metric in metrics.providerRequest(endpoint: metric.endpoint, status: metric.status) }
+        let sink: any AuditSink = audit ?? (configuration.auditLog.map { AuditLogFile(path: $0) } ?? DisabledAuditSink())
+        service = CallerAuthService(configuration: configuration, authenticator: client, audit: sink, metrics: metrics,
+                                    logger: logger, timing: timing)
+        let serverConfiguration = FastAGIServerConfiguration(
+            listen: configuration.listen, allowedClients: configuration.allowedClients, maxSessions: configuration.maxSessions)
+        agiServer = FastAGIServer(configuration: serverConfiguration, router: service.makeRouter(), logger: logger)
+        ops = configuration.opsListen.map { OpsEndpoint(listen: $0, metrics: metrics, logger: logger) }
+    }
+
+    /// Binds the FastAGI listeners and the ops endpoint. Throws `SocketError` (address in use, ...).
+    @discardableResult
+    public func start() throws -> (agi: [SocketAddress], ops: SocketAddress?) {
+        let agi = try agiServer.start()
+        var opsAddress: SocketAddress? = nil
+        do {
+            opsAddress = try ops?.start()
+        } catch {
+            Task { await agiServer.shutdown(drainTimeout: .zero) }
+            throw error
+        }
+        logger.notice("server.started", [
+            "agi": agi.map(\.description).joined(separator: ","), "ops": opsAddress?.description ?? "off",
+            "issuer": configuration.provider.issuer.absoluteString, "clientAuth": configuration.provider.authenticationName,
+            "profiles": configuration.profiles.keys.sorted().joined(separator: ","),
+        ])
+        return (agi, opsAddress)
+    }
+
+    /// Sessions in progress.
+    public var activeSessions: Int { agiServer.activeSessions }
+
+    /// Stops accepting, lets calls finish (up to `drainTimeout`), then stops the ops endpoint.
+    public func shutdown(drainTimeout: Duration) async {
+        await agiServer.shutdown(drainTimeout: drainTimeout)
+        await ops?.shutdown()
+    }
+}
