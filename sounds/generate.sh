@@ -4,6 +4,7 @@
 # ulaw/alaw/slin channels).
 #
 # Usage: sounds/generate.sh [LANG...]        (default: en sv nb)
+#        sounds/generate.sh --check [LANG...] only verify that every prompt exists in the right format
 #   ESPEAK_SPEED=150  words per minute         ESPEAK_VOICE_en=en-gb  voice per language
 #   OUT_DIR=dir       where <lang>/ciba/ goes (default: next to this script)
 #
@@ -26,8 +27,34 @@ if ((${#missing[@]})); then
 fi
 [[ -r "$table" ]] || { echo "generate.sh: cannot read $table" >&2; exit 2; }
 
+check_only=no
+if [[ "${1:-}" == "--check" ]]; then check_only=yes; shift; fi
 languages=("$@")
 ((${#languages[@]})) || languages=(en sv nb)
+
+# Every prompt of the table must exist as 8 kHz, mono, 16-bit signed PCM WAV.
+verify() {
+    local lang="$1" name file problems=0
+    while IFS=$'\t' read -r name _; do
+        file="$out_dir/$lang/ciba/$name.wav"
+        if [[ ! -f "$file" ]]; then
+            echo "generate.sh: MISSING $file" >&2; problems=$((problems + 1)); continue
+        fi
+        local format
+        format="$(soxi -t "$file") $(soxi -r "$file") $(soxi -c "$file") $(soxi -b "$file") $(soxi -e "$file")"
+        if [[ "$format" != "wav 8000 1 16 Signed Integer PCM" ]]; then
+            echo "generate.sh: WRONG FORMAT $file: $format" >&2; problems=$((problems + 1))
+        fi
+    done < <(grep -v '^#' "$table" | tail -n +2)
+    return "$problems"
+}
+
+if [[ "$check_only" == yes ]]; then
+    failed=0
+    for lang in "${languages[@]}"; do verify "$lang" || failed=1; done
+    ((failed == 0)) && echo "generate.sh: all prompts present, 8 kHz 16-bit mono PCM WAV"
+    exit "$failed"
+fi
 
 voice_for() {
     local var="ESPEAK_VOICE_$1"
@@ -60,11 +87,13 @@ for lang in "${languages[@]}"; do
         text="${fields[$((column - 1))]:-}"
         [[ -n "$text" ]] || { echo "generate.sh: $name has no $lang text" >&2; exit 1; }
         espeak-ng -v "$voice" -s "$speed" -w "$tmp/raw.wav" -- "$text"
-        # Resample to 8 kHz mono 16-bit, normalise to -3 dBFS, pad 0.15 s of silence at both ends.
-        sox "$tmp/raw.wav" -r 8000 -c 1 -b 16 -e signed-integer "$out_dir/$lang/ciba/$name.wav" \
+        # Resample to 8 kHz mono 16-bit, normalise to -3 dBFS, pad 0.15 s of silence at both ends;
+        # -R: repeatable dither, so regenerating unchanged text gives byte-identical files.
+        sox -R "$tmp/raw.wav" -r 8000 -c 1 -b 16 -e signed-integer "$out_dir/$lang/ciba/$name.wav" \
             norm -3 pad 0.15 0.15
         count=$((count + 1))
     done < <(grep -v '^#' "$table" | tail -n +2)
+    verify "$lang" || exit 1
     echo "generate.sh: $lang ($voice) -> $out_dir/$lang/ciba/"
 done
 echo "generate.sh: rendered $count prompt files"

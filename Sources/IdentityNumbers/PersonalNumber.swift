@@ -36,8 +36,10 @@ public struct PersonalNumber: Sendable, Hashable, CustomStringConvertible, Custo
     /// (`YYMMDD-NNNN`, `YYYYMMDD-NNNN`, `YYMMDD+NNNN`, `DDMMYY NNNNN`; spaces and dashes ignored).
     ///
     /// - Parameter today: "now", used for the Swedish century rule of 10-digit input and to refuse
-    ///   birth dates in the future. It is turned into a civil date in Europe/Stockholm
-    ///   (see `ReferenceDay` for why not UTC). Inject a fixed date in tests.
+    ///   birth dates in the future. It is turned into a civil date in the **Europe/Stockholm** time
+    ///   zone, not UTC: the rule counts age by the Swedish calendar date, which from 22:00/23:00 UTC is
+    ///   already tomorrow's (Norway has the same offsets). Without a tz database, fixed UTC+1 is used.
+    ///   Inject a fixed instant in tests.
     /// - Returns: the number, or the first reason it is invalid (order: characters, length, date, checksum).
     ///   Never traps, whatever the input.
     public static func parse(_ input: String, kind: NumberKind, today: Date = Date()) -> Result<PersonalNumber, NumberValidationError> {

@@ -22,6 +22,11 @@ struct NorwegianNumberTests {
         .init(input: "01419012382", birthDate: "1990-01-01", dNumber: false, synthetic: true),   // month + 40 (NAV synthetic)
         .init(input: "01519012320", birthDate: "1990-11-01", dNumber: false, synthetic: true),   // month 51 = November + 40
         .init(input: "01810750045", birthDate: "2007-01-01", dNumber: false, synthetic: true),   // individual 500, 2000s
+        // NAV's published Dolly synthetic persons (month + 40), also as D-numbers (day + 40).
+        .init(input: "15507600333", birthDate: "1976-10-15", dNumber: false, synthetic: true),
+        .init(input: "55507608360", birthDate: "1976-10-15", dNumber: true, synthetic: true),
+        .init(input: "29422059278", birthDate: "2020-02-29", dNumber: false, synthetic: true),
+        .init(input: "69422056629", birthDate: "2020-02-29", dNumber: true, synthetic: true),
         .init(input: "01010050053", birthDate: "2000-01-01", dNumber: false, synthetic: false),
         .init(input: "31129949980", birthDate: "1999-12-31", dNumber: false, synthetic: false),  // individual 499
         .init(input: "29020050088", birthDate: "2000-02-29", dNumber: false, synthetic: false),  // leap day

@@ -201,7 +201,7 @@ def swedish_inputs(today, rng, scale):
             nine = day.strftime("%y%m%d") + "%03d" % rng.randrange(1000)
             for sep in ("", "-", "+"):
                 out.append(nine[:6] + sep + nine[6:] + luhn_digit(nine))
-            out.append(day.strftime("%Y") + nine + luhn_digit(nine))
+            out.append(day.strftime("%Y")[:2] + nine + luhn_digit(nine))
     # samordningsnummer (day + 60), both lengths
     for day in days(datetime.date(1901, 1, 1), today, 17 * scale):
         nine = day.strftime("%y%m") + "%02d" % (day.day + 60) + "%03d" % rng.randrange(1000)
