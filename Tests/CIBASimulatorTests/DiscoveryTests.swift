@@ -1,4 +1,4 @@
-import CIBASimulator
+@testable import CIBASimulator
 import Foundation
 import JOSE
 import Testing
@@ -55,6 +55,23 @@ import Testing
             #expect(getToken.status == 405)
             #expect(postJWKS.status == 405)
             #expect(sim.provider.requests.map(\.status) == [404, 405, 405])
+        }
+    }
+}
+
+@Suite struct IssuerTests {
+    @Test func wildcardAndIPv6AddressesBecomeUsableIssuers() throws {
+        #expect(SimulatedProvider.issuer(for: try .parse("0.0.0.0:8080")).absoluteString == "http://127.0.0.1:8080")
+        #expect(SimulatedProvider.issuer(for: try .parse("[::]:8080")).absoluteString == "http://[::1]:8080")
+        #expect(SimulatedProvider.issuer(for: try .parse("[::1]:9")).absoluteString == "http://[::1]:9")
+        #expect(SimulatedProvider.issuer(for: try .parse("127.0.0.1:4000")).absoluteString == "http://127.0.0.1:4000")
+    }
+
+    @Test func publicIssuerOverridesTheBoundAddress() async throws {
+        let configured = try #require(URL(string: "http://sim.example.test:1234"))
+        try await withSimulator(configure: { $0.publicIssuer = configured }) { sim in
+            #expect(sim.issuer == configured)
+            #expect(sim.provider.tokenEndpoint.absoluteString == "http://sim.example.test:1234/oauth2/token")
         }
     }
 }

@@ -116,6 +116,16 @@ import Testing
         #expect(await client.isClosedByServer(within: .seconds(1)))
     }
 
+    @Test func bindFailureLeavesTheServerStartable() async throws {
+        let first = HTTPServer(listen: try SocketAddress.parse("127.0.0.1:0"), logger: .disabled, handler: echoHandler)
+        let taken = try first.start()
+        let second = HTTPServer(listen: taken, logger: .disabled, handler: echoHandler)
+        #expect(throws: SocketError.self) { try second.start() }
+        await first.shutdown()
+        #expect(throws: Never.self) { try second.start() }  // the port is free again
+        await second.shutdown()
+    }
+
     @Test func startTwiceOrAfterShutdownIsRefused() async throws {
         let server = HTTPServer(listen: try SocketAddress.parse("127.0.0.1:0"), logger: .disabled, handler: echoHandler)
         try server.start()

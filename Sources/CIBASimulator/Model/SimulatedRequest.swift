@@ -12,7 +12,8 @@ public struct SimulatedRequest: Sendable, Equatable, CustomStringConvertible {
     public var method: String
     /// When it arrived, by the simulator's clock.
     public var time: Date
-    /// The HTTP status answered.
+    /// The HTTP status answered; 0 for a `.noAnswer` token request (recorded when it
+    /// arrives, since it is never answered in time).
     public var status: Int
     /// The OAuth `error` answered (`authorization_pending`, `slow_down`, ...), nil on success.
     public var error: String?

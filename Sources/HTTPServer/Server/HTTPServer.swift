@@ -58,7 +58,13 @@ public final class HTTPServer: Sendable {
             guard !state.started else { throw HTTPServerError(.alreadyStarted, "start() was already called") }
             state.started = true
         }
-        let listener = try TCPListener.listen(on: listenAddress, backlog: 512)
+        let listener: TCPListener
+        do {
+            listener = try TCPListener.listen(on: listenAddress, backlog: 512)
+        } catch {
+            state.withLock { $0.started = false }  // binding failed: start() may be tried again
+            throw error
+        }
         let bound = listener.localAddress
         let task = Task { [self] in await acceptLoop(listener) }
         state.withLock { state in
