@@ -44,15 +44,17 @@ let package = Package(
         .target(name: "CIBA", dependencies: ["JOSE", "StructuredLogging"], swiftSettings: strict),
         // In-process simulated CIBA provider that behaves like Idura Verify.
         .target(name: "CIBASimulator", dependencies: ["HTTPServer", "JOSE", "IdentityNumbers", "StructuredLogging"], swiftSettings: strict),
+        // Child processes via posix_spawn (Foundation's Process.run crashes on Linux, see the file).
+        .target(name: "ProcessSpawning", swiftSettings: strict),
         // The caller-authentication IVR: config, flow, rate limits, audit, metrics.
         .target(
             name: "CallerAuth",
-            dependencies: ["AGI", "CIBA", "IdentityNumbers", "HTTPServer", "JOSE", "CIBASimulator", "StructuredLogging"],
+            dependencies: ["AGI", "Sockets", "CIBA", "IdentityNumbers", "HTTPServer", "JOSE", "CIBASimulator", "ProcessSpawning", "StructuredLogging"],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "ciba-agi",
-            dependencies: ["CallerAuth", "AGI", "AGITesting", "CIBASimulator", "CIBA", "HTTPServer", "StructuredLogging"],
+            dependencies: ["CallerAuth", "AGI", "AGITesting", "Sockets", "CIBASimulator", "CIBA", "HTTPServer", "StructuredLogging"],
             swiftSettings: strict
         ),
 
@@ -66,16 +68,17 @@ let package = Package(
 
         // Tests mirror the modules.
         .testTarget(name: "StructuredLoggingTests", dependencies: ["StructuredLogging"], swiftSettings: strict),
+        .testTarget(name: "ProcessSpawningTests", dependencies: ["ProcessSpawning"], swiftSettings: strict),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"], swiftSettings: strict),
         .testTarget(name: "AGITests", dependencies: ["AGI", "AGITesting", "Sockets"], swiftSettings: strict),
-        .testTarget(name: "IdentityNumbersTests", dependencies: ["IdentityNumbers"], exclude: ["Reference"], swiftSettings: strict),
-        .testTarget(name: "JOSETests", dependencies: ["JOSE"], swiftSettings: strict),
+        .testTarget(name: "IdentityNumbersTests", dependencies: ["IdentityNumbers", "ProcessSpawning"], exclude: ["Reference"], swiftSettings: strict),
+        .testTarget(name: "JOSETests", dependencies: ["JOSE", "ProcessSpawning"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
         .testTarget(name: "CIBATests", dependencies: ["CIBA", "JOSE", "HTTPServer", "Sockets", "StructuredLogging"], swiftSettings: strict),
-        .testTarget(name: "CIBASimulatorTests", dependencies: ["CIBASimulator", "CIBA", "JOSE", "HTTPServer"], swiftSettings: strict),
+        .testTarget(name: "CIBASimulatorTests", dependencies: ["CIBASimulator", "CIBA", "JOSE", "HTTPServer", "IdentityNumbers", "Sockets", "StructuredLogging"], swiftSettings: strict),
         .testTarget(
             name: "CallerAuthTests",
-            dependencies: ["CallerAuth", "AGI", "AGITesting", "CIBA", "CIBASimulator", "IdentityNumbers"],
+            dependencies: ["CallerAuth", "AGI", "AGITesting", "CIBA", "CIBASimulator", "IdentityNumbers", "ProcessSpawning", "Sockets", "HTTPServer", "JOSE", "StructuredLogging"],
             swiftSettings: strict
         ),
     ]

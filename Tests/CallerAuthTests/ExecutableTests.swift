@@ -50,7 +50,7 @@ struct ExecutableTests {
     static func waitFor(_ text: String, in child: Subprocess, timeout: Duration = .seconds(30)) async throws {
         let deadline = ContinuousClock.now + timeout
         while !child.stderr.contains(text) {
-            guard child.process.isRunning else { throw SubprocessError(message: "exited early: \(child.stderr)") }
+            guard child.isRunning else { throw SubprocessError(message: "exited early: \(child.stderr)") }
             guard ContinuousClock.now < deadline else { throw SubprocessError(message: "no '\(text)' in time: \(child.stderr)") }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -78,7 +78,7 @@ struct ExecutableTests {
                                                  secret: SimulatorConfiguration.demoClientSecret)
 
         let serve = try Subprocess(["serve", "--config", config], directory: directory)
-        defer { if serve.process.isRunning { kill(serve.process.processIdentifier, SIGKILL) } }
+        defer { serve.kill() }
         try await Self.waitFor("server.started", in: serve)
 
         // Call 1: Swedish, to completion.
@@ -103,10 +103,10 @@ struct ExecutableTests {
              "--dtmf", Self.norwegianNumber + "#", "--dtmf-at", "1.5", "--language", "nb"], directory: directory)
         let deadline = ContinuousClock.now + .seconds(40)
         while provider.requests.filter({ $0.endpoint == .token }).count == tokenRequestsBefore {
-            guard ContinuousClock.now < deadline, call2.process.isRunning else { break }
+            guard ContinuousClock.now < deadline, call2.isRunning else { break }
             try await Task.sleep(for: .milliseconds(50))
         }
-        #expect(call2.process.isRunning, "the second call is still in progress when SIGTERM is sent")
+        #expect(call2.isRunning, "the second call is still in progress when SIGTERM is sent")
         serve.terminate()   // SIGTERM
         // New connections are refused at once while the call in progress drains.
         try await Task.sleep(for: .milliseconds(300))
@@ -207,10 +207,10 @@ extension ExecutableTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let port = try Self.freePort()
         let child = try Subprocess(["mock-provider", "--listen", "127.0.0.1:\(port)"], directory: directory)
-        defer { if child.process.isRunning { kill(child.process.processIdentifier, SIGKILL) } }
+        defer { child.kill() }
         let deadline = ContinuousClock.now + .seconds(30)
         while !child.stdout.contains("issuer:") {
-            guard ContinuousClock.now < deadline, child.process.isRunning else { break }
+            guard ContinuousClock.now < deadline, child.isRunning else { break }
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect(child.stdout.contains("issuer:        http://127.0.0.1:\(port)"))

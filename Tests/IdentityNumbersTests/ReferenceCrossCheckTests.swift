@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ProcessSpawning
 @testable import IdentityNumbers
 
 /// Compares every verdict with an independent Python implementation of the published rules
@@ -11,8 +12,8 @@ struct ReferenceCrossCheckTests {
     /// (today, sparseness): a normal day, a leap day where the century rule meets 29 February, and a
 /// turn of the century. Sparseness 1 is the full set (about 360 000 inputs); 2 halves the dates.
     @Test(arguments: [("2026-11-21", 2), ("2024-02-29", 3), ("2000-01-01", 4)])
-    func everyVerdictMatchesTheReference(_ today: String, _ scale: Int) throws {
-        let output = try runReference(today: today, scale: scale)
+    func everyVerdictMatchesTheReference(_ today: String, _ scale: Int) async throws {
+        let output = try await runReference(today: today, scale: scale)
         let instant = TestDates.instant(today + "T12:00:00Z")
         var compared = 0
         var verdicts: [String: Int] = [:]
@@ -51,23 +52,16 @@ struct ReferenceCrossCheckTests {
         }
     }
 
-    private func runReference(today: String, scale: Int) throws -> String {
+    private func runReference(today: String, scale: Int) async throws -> String {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("Reference/reference_numbers.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, "--today", today, "--scale", String(scale), "--seed", "4573"]
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        // Read to EOF before waiting: the output is megabytes and would fill the pipe otherwise.
-        let data = stdout.fileHandleForReading.readDataToEndOfFile()
-        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "python3 reference failed: \(String(decoding: errors, as: UTF8.self))")
-        return String(decoding: data, as: UTF8.self)
+        // posix_spawn + files, not Foundation's Process + pipes: no thread of the (2-thread)
+        // cooperative pool is blocked while Python runs, and no Process.run() crash.
+        let result = try await SpawnedProcess.run(
+            ["python3", script.path, "--today", today, "--scale", String(scale), "--seed", "4573"],
+            timeout: .seconds(300))
+        try #require(result.status == 0, "python3 reference failed: \(String(decoding: result.stderr, as: UTF8.self))")
+        return String(decoding: result.stdout, as: UTF8.self)
     }
 
     private func decodeHex(_ hex: String) -> String? {

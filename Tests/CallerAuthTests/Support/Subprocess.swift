@@ -1,9 +1,11 @@
 import Foundation
 import Testing
+import ProcessSpawning
 
 /// Runs the built `ciba-agi` executable with output captured in files (no pipe can fill up).
 final class Subprocess: @unchecked Sendable {
-    let process = Process()
+    let process: SpawnedProcess
+    let arguments: [String]
     let stdoutPath: String
     let stderrPath: String
 
@@ -24,40 +26,34 @@ final class Subprocess: @unchecked Sendable {
         return found
     }
 
+    /// Starts `ciba-agi ARGUMENTS` (posix_spawn: Foundation's Process.run crashes on Linux).
     init(_ arguments: [String], environment: [String: String] = [:], directory: String) throws {
+        self.arguments = arguments
         stdoutPath = directory + "/out-\(UUID().uuidString).txt"
         stderrPath = directory + "/err-\(UUID().uuidString).txt"
-        _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
-        process.executableURL = try Subprocess.binary()
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var env = ProcessInfo.processInfo.environment
         for key in env.keys where key.hasPrefix("CIBA_AGI_") { env.removeValue(forKey: key) }
         for (key, value) in environment { env[key] = value }
-        process.environment = env
-        process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
-        process.standardError = FileHandle(forWritingAtPath: stderrPath)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        process = try SpawnedProcess.spawn([try Subprocess.binary().path] + arguments, environment: env,
+                                           directory: directory, stdout: .file(stdoutPath), stderr: .file(stderrPath))
     }
+
+    var isRunning: Bool { process.isRunning }
 
     /// Waits for exit (at most `timeout`; then kills it and throws).
     @discardableResult
     func wait(timeout: Duration = .seconds(60)) async throws -> Int32 {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            if ContinuousClock.now > deadline {
-                process.interrupt()
-                kill(process.processIdentifier, SIGKILL)
-                throw SubprocessError(message: "ciba-agi \(process.arguments ?? []) did not exit within \(timeout)")
-            }
-            try await Task.sleep(for: .milliseconds(50))
+        do {
+            return try await process.wait(timeout: timeout)
+        } catch {
+            throw SubprocessError(message: "ciba-agi \(arguments) did not exit within \(timeout)")
         }
-        return process.terminationStatus
     }
 
-    func terminate() { process.terminate() }
+    /// SIGTERM, as systemd sends it.
+    func terminate() { process.signal(SIGTERM) }
+
+    func kill() { process.signal(SIGKILL) }
 
     var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
     var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
