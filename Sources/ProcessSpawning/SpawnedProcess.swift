@@ -36,6 +36,24 @@ public final class SpawnedProcess: @unchecked Sendable {  // pid is immutable; s
         self.program = program
     }
 
+    /// A child must never be left a zombie: besides the process-table slot, any
+    /// `waitid(P_ALL, WNOWAIT)` watcher in this process (Swift Testing's exit-test monitor is one)
+    /// would see it forever. If nobody waited, a detached task reaps it when it ends.
+    deinit {
+        lock.lock()
+        if exitStatus == nil { reap(flags: WNOHANG) }
+        let pending = exitStatus == nil
+        lock.unlock()
+        guard pending else { return }
+        let pid = self.pid
+        Task.detached {
+            var raw: Int32 = 0
+            while waitpid(pid, &raw, WNOHANG) == 0 {
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
+
     /// Starts `arguments[0]` (looked up in `PATH` unless it contains a `/`).
     ///
     /// - Parameters:
@@ -137,7 +155,7 @@ public final class SpawnedProcess: @unchecked Sendable {  // pid is immutable; s
                 throw Failure(description: "\(program) did not finish within \(timeout); killed")
             }
             try? await Task.sleep(for: pause)
-            pause = min(pause * 2, .milliseconds(25))
+            pause = min(pause * 2, .milliseconds(10))
         }
     }
 

@@ -85,6 +85,18 @@ struct PollingTests {
         #expect(provider.clock.now.offset <= .seconds(12))
     }
 
+    @Test("a sleep that wakes up past the deadline ends as expired instead of spinning", .timeLimit(.minutes(1)))
+    func lateWakeUpPastTheDeadline() async throws {
+        let provider = TestProvider(overshoot: .seconds(8))
+        provider.transport.on("/ciba/bc-authorize", [.json(200, ["auth_req_id": .string(TestProvider.authReqID), "expires_in": 12, "interval": 5])])
+        provider.transport.on("/oauth2/token", [TestProvider.pending])
+        let auth = provider.authenticator()
+        let grant = try await provider.start(auth)
+        let failure = await caught { _ = try await auth.pollForIdentity(grant, expectedClaim: expected) { _ in } }
+        #expect(failure?.kind == .expired)
+        #expect(provider.pollTimes.isEmpty)
+    }
+
     @Test("a deadline hit by slow_down stops polling too")
     func slowDownIntoExpiry() async throws {
         let provider = TestProvider()

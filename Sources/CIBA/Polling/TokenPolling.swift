@@ -62,8 +62,13 @@ extension BackchannelAuthenticator {
             var request = try formRequest(url: metadata.tokenEndpoint,
                                           fields: [("grant_type", BackchannelAuthenticator.cibaGrantType),
                                                    ("auth_req_id", grant.authReqID)])
+            // The sleep can end past the deadline (a loaded machine, a scaled clock): then the
+            // request has expired. Never loop back without sleeping: that would spin.
             let remaining = deadline - clock.now()
-            guard remaining > .zero else { continue }
+            guard remaining > .zero else {
+                if let lastTransient { throw lastTransient }
+                throw CIBAFailure(.expired, "the request expired before the user answered")
+            }
             request.timeout = min(settings.requestTimeout, remaining)
             polls += 1
 

@@ -24,13 +24,18 @@ final class ManualClock: Clock, @unchecked Sendable {
     }
 
     let autoAdvance: Bool
+    /// With `autoAdvance`, how far past its deadline a sleep ends (a late wake-up).
+    let overshoot: Swift.Duration
     private let lock = NSLock()
     private var current: Swift.Duration = .zero
     private var sleepers: [Sleeper] = []
     private var nextID = 0
     private var requestedDeadlines: [Swift.Duration] = []
 
-    init(autoAdvance: Bool = true) { self.autoAdvance = autoAdvance }
+    init(autoAdvance: Bool = true, overshoot: Swift.Duration = .zero) {
+        self.autoAdvance = autoAdvance
+        self.overshoot = overshoot
+    }
 
     var now: Instant { lock.lock(); defer { lock.unlock() }; return Instant(offset: current) }
     var minimumResolution: Swift.Duration { .nanoseconds(1) }
@@ -44,7 +49,7 @@ final class ManualClock: Clock, @unchecked Sendable {
         if autoAdvance {
             lock.withLock {
                 requestedDeadlines.append(deadline.offset)
-                if deadline.offset > current { current = deadline.offset }
+                if deadline.offset + overshoot > current { current = deadline.offset + overshoot }
             }
             await Task.yield()
             try Task.checkCancellation()

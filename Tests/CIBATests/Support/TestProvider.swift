@@ -29,8 +29,8 @@ struct TestProvider {
     let transport: ScriptedTransport
     let logs = InMemoryLogHandler()
 
-    init(autoAdvance: Bool = true) {
-        clock = ManualClock(autoAdvance: autoAdvance)
+    init(autoAdvance: Bool = true, overshoot: Duration = .zero) {
+        clock = ManualClock(autoAdvance: autoAdvance, overshoot: overshoot)
         transport = ScriptedTransport(clock: clock)
         transport.on("/.well-known/openid-configuration", [.json(200, TestProvider.discovery())])
         transport.on("/jwks", [.json(200, TestProvider.jwks([(TestKeys.rsa, "k1")]))])
