@@ -78,7 +78,8 @@ def main(folder):
     out.append(f"Run {machine.get('date_utc', '?')} on {machine.get('nproc', '?')} cores "
                f"({machine.get('cpu', '?')}), {machine.get('rounds', '?')} rounds of "
                f"{machine.get('duration_s', '?')} s (after {machine.get('warmup_s', '?')} s warm-up) per point; "
-               f"load average {machine.get('loadavg_start', '?')} at start, {machine.get('loadavg_end', '?')} at end.")
+               f"load average {machine.get('loadavg_start', '?')} at start, {machine.get('loadavg_end', '?')} at end; "
+               f"server and load generator scheduled with `{machine.get('priority', '?')}`.")
     out.append('')
     out.append('### Sessions per second (`bench`, median of rounds)')
     out.append('')
@@ -106,6 +107,19 @@ def main(folder):
         out.append(f'| {c} | ' + ' | '.join(fmt(values[s]) for s in servers)
                    + f" | {fmt_ratio(ratio(values.get('swift'), values.get('c')))}"
                    + f" | {fmt_ratio(ratio(values.get('swift'), values.get('panoramisk')))} |")
+    out.append('')
+    out.append('### Server CPU busy during a round (server CPU-seconds / round length; 100% = its core saturated)')
+    out.append('')
+    out.append('| concurrency | ' + ' | '.join(NAMES[s] for s in servers) + ' |')
+    out.append('|' + '---|' * (len(servers) + 1))
+    span = (num(machine.get('duration_s')) or 0) + (num(machine.get('warmup_s')) or 0)
+    for c in levels:
+        cells = []
+        for s in servers:
+            busy = median([num(r.get('server_cpu_s')) / span
+                           for r in bench if r['server'] == s and int(r['concurrency']) == c and span])
+            cells.append('n/a' if busy is None else f'{busy * 100:.0f}%')
+        out.append(f'| {c} | ' + ' | '.join(cells) + ' |')
     out.append('')
     out.append('### Per-command server time, µs (answer written -> next command read; median of rounds)')
     out.append('')

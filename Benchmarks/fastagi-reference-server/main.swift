@@ -45,6 +45,22 @@ enum FileHandleStderr {
     }
 }
 
+/// SIGTERM/SIGINT as an async stream. A plain function with a `@Sendable` handler: a closure
+/// written in top-level code would be main-actor isolated, and the runtime traps when Dispatch
+/// runs it on another queue.
+func stopSignals() -> (AsyncStream<Int32>, [any DispatchSourceSignal]) {
+    signal(SIGTERM, SIG_IGN)
+    signal(SIGINT, SIG_IGN)
+    let (stream, continuation) = AsyncStream<Int32>.makeStream()
+    let sources = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler { @Sendable in continuation.yield(number) }
+        source.resume()
+        return source
+    }
+    return (stream, sources)
+}
+
 var listenText = "127.0.0.1:4573"
 var level = LogLevel.warning
 var arguments = CommandLine.arguments.dropFirst()
@@ -86,15 +102,7 @@ FileHandleStderr.write(
     "fastagi-reference-server listening on \(bound.map(\.description).joined(separator: ", ")) open-files=\(openFiles)\n")
 
 // Stop on SIGTERM / SIGINT: stop accepting, drain, exit 0.
-signal(SIGTERM, SIG_IGN)
-signal(SIGINT, SIG_IGN)
-let (stop, stopContinuation) = AsyncStream<Int32>.makeStream()
-let signalSources = [SIGTERM, SIGINT].map { number in
-    let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-    source.setEventHandler { stopContinuation.yield(number) }
-    source.resume()
-    return source
-}
+let (stop, signalSources) = stopSignals()
 for await _ in stop { break }
 await server.shutdown(drainTimeout: .seconds(5))
 signalSources.forEach { $0.cancel() }
