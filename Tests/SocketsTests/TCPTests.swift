@@ -58,6 +58,29 @@ func readExactly(_ connection: TCPConnection, _ count: Int) async throws -> [UIn
         #expect(try await server.read(timeout: .seconds(5)) == [])
     }
 
+    @Test func wildcardListenersReportTheRealLocalAddress() async throws {
+        let listener = try TCPListener.listen(on: try SocketAddress.parse("0.0.0.0:0"))
+        defer { listener.close() }
+        async let accepted = listener.accept()
+        let client = try await TCPConnection.connect(to: try SocketAddress.parse("127.0.0.1:\(listener.localAddress.port)"))
+        let server = try await accepted
+        defer { client.close(); server.close() }
+        #expect(server.localAddress == client.peerAddress)
+        #expect(server.peerAddress == client.localAddress)
+    }
+
+    @Test func dualStackListenerSeesIPv4PeersAsMappedAddressesThatMatchIPv4Blocks() async throws {
+        let listener = try TCPListener.listen(on: try SocketAddress.parse("[::]:0"))
+        defer { listener.close() }
+        async let accepted = listener.accept()
+        let client = try await TCPConnection.connect(to: try SocketAddress.parse("127.0.0.1:\(listener.localAddress.port)"))
+        let server = try await accepted
+        defer { client.close(); server.close() }
+        #expect(server.peerAddress.ip.mappedIPv4 == .v4(127, 0, 0, 1))
+        #expect(try CIDRBlock(parsing: "127.0.0.0/8").contains(server.peerAddress))
+        #expect(server.peerAddress.isLoopback)
+    }
+
     @Test func halfCloseDeliversEOFToThePeerAndKeepsTheOtherDirection() async throws {
         let (listener, client, server) = try await loopbackPair()
         defer { listener.close(); client.close(); server.close() }

@@ -110,7 +110,8 @@ public final class FastAGIServer: Sendable {
         let router = self.router
         let limits = configuration.limits
         let logger = self.logger
-        Task {
+        let executor: (any TaskExecutor)? = configuration.runSessionsOnSocketLoop ? SocketLoopExecutor.shared : nil
+        Task(executorPreference: executor) {
             await AGISession.run(transport: connection, router: router, limits: limits, logger: logger, sessionID: sessionID)
             connection.close()  // AGISession always closes; this guards the server's own bookkeeping
             self.sessionEnded(id)

@@ -13,18 +13,24 @@ public struct FastAGIServerConfiguration: Sendable {
     public var limits: AGISessionLimits
     /// Listen backlog per address.
     public var backlog: Int32
+    /// Run each session's task on the socket loop thread (`SocketLoopExecutor`) instead of the
+    /// global pool: a command round trip then needs no thread switch. Handlers must not block
+    /// or compute for long (they delay every call); set false for handlers that might.
+    public var runSessionsOnSocketLoop: Bool
 
     public init(
         listen: [SocketAddress],
         allowedClients: AllowList = .loopback,
         maxSessions: Int = 20_000,
         limits: AGISessionLimits = AGISessionLimits(),
-        backlog: Int32 = 4096
+        backlog: Int32 = 4096,
+        runSessionsOnSocketLoop: Bool = true
     ) {
         self.listen = listen
         self.allowedClients = allowedClients
         self.maxSessions = maxSessions
         self.limits = limits
         self.backlog = backlog
+        self.runSessionsOnSocketLoop = runSessionsOnSocketLoop
     }
 }

@@ -49,18 +49,7 @@ public enum AGISession {
         var outcome = "ok"
 
         if let handler = router.handler(for: environment.script) {
-            let task = Task<Void, Never> {
-                do {
-                    try await handler(channel)
-                } catch let error as AGIError {
-                    log.warning("agi.handler.error", ["error": error.kind.name, "reason": error.reason])
-                } catch is CancellationError {
-                    log.info("agi.handler.cancelled")
-                } catch {
-                    log.warning("agi.handler.error", ["error": String(describing: type(of: error)),
-                                                       "reason": String(describing: error)])
-                }
-            }
+            let task = startHandler(handler, channel: channel, log: log)
             core.setHandlerTask(task)
             await task.value
             core.clearHandlerTask()
@@ -78,6 +67,31 @@ public enum AGISession {
             "duration_ms": milliseconds(since: started), "hungup": hungUp ? "true" : "false",
             "commands": String(core.commandCount), "outcome": outcome,
         ])
+    }
+
+    /// Runs the handler in one task, which a hang-up cancels.
+    ///
+    /// An unstructured task does not inherit the caller's task executor preference (e.g. the
+    /// socket-loop executor the server may run sessions on), so it is passed on explicitly:
+    /// the handler then resumes on the thread that delivered the reply, with no extra hop.
+    private static func startHandler(_ handler: @escaping AGIHandler, channel: AGIChannel, log: Logger) -> Task<Void, Never> {
+        let body: @Sendable () async -> Void = {
+            do {
+                try await handler(channel)
+            } catch let error as AGIError {
+                log.warning("agi.handler.error", ["error": error.kind.name, "reason": error.reason])
+            } catch is CancellationError {
+                log.info("agi.handler.cancelled")
+            } catch {
+                log.warning("agi.handler.error", ["error": String(describing: type(of: error)),
+                                                   "reason": String(describing: error)])
+            }
+        }
+        if #available(macOS 26.4, *) {
+            let preference = withUnsafeCurrentTask { $0?.unownedTaskExecutor?.asTaskExecutor() }
+            return Task(executorPreference: preference) { await body() }
+        }
+        return Task { await body() }
     }
 
     private static func milliseconds(since start: ContinuousClock.Instant) -> String {

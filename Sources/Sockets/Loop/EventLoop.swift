@@ -26,8 +26,15 @@ final class EventLoop: @unchecked Sendable {  // mutable state is in `shared` (M
     /// Tag in the low bit of `epoll_event.data.u64`: 0 = connection, 1 = listener; 0 itself = wake fd.
     static let listenerTag: UInt64 = 1
 
+    /// Work queued for the loop thread: plain closures, or Swift tasks that prefer the loop
+    /// as their executor (see `SocketLoopExecutor`).
+    enum Job: Sendable {
+        case closure(@Sendable () -> Void)
+        case task(UnownedJob)
+    }
+
     struct SharedState {
-        var jobs: [@Sendable () -> Void] = []
+        var jobs: [Job] = []
         var timers = TimerHeap()
         var sleeping = false
         var sleepingUntil: UInt64 = .max
@@ -76,6 +83,10 @@ final class EventLoop: @unchecked Sendable {  // mutable state is in `shared` (M
 
     /// Runs `job` on the loop thread soon (after the current batch of events), in FIFO order.
     func execute(_ job: @escaping @Sendable () -> Void) {
+        enqueue(.closure(job))
+    }
+
+    func enqueue(_ job: Job) {
         let wake = shared.withLock { state -> Bool in
             state.jobs.append(job)
             if state.sleeping { state.sleeping = false; return true }
@@ -113,7 +124,8 @@ final class EventLoop: @unchecked Sendable {  // mutable state is in `shared` (M
         let capacity = 512
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         var due: [ScheduledTimer] = []
-        var jobs: [@Sendable () -> Void] = []
+        var jobs: [Job] = []
+        let executor = SocketLoopExecutor.shared.asUnownedTaskExecutor()
         while true {
             let timeout: Int32 = shared.withLock { state in
                 guard state.jobs.isEmpty else { return 0 }
@@ -161,7 +173,12 @@ final class EventLoop: @unchecked Sendable {  // mutable state is in `shared` (M
             // Jobs posted so far (including releases of closed sockets: they run only after
             // the batch above, so an event in that batch never meets a freed object).
             shared.withLock { state in swap(&jobs, &state.jobs) }
-            for job in jobs { job() }
+            for job in jobs {
+                switch job {
+                case let .closure(body): body()
+                case let .task(task): task.runSynchronously(on: executor)
+                }
+            }
             jobs.removeAll(keepingCapacity: true)
         }
     }

@@ -50,6 +50,7 @@ public final class TCPConnection: Sendable {
         var readWaiter: ReadWaiter?
         var writes: [PendingWrite] = []
         var connectWaiter: UnsafeContinuation<Void, any Error>?
+        var connectTimer: ScheduledTimer?
         var receiver: Receiver?
         var receiving = false       // startReceiving was called
         var closeDelivered = false  // onClose ran (or is queued)
@@ -123,20 +124,18 @@ public final class TCPConnection: Sendable {
                     if pending != 0 { return .failure(SocketError.fromErrno(pending, "connect \(address)")) }
                     if SocketAddress.of(fd: s.fd, peer: true) != nil { return .success(()) }
                     s.connectWaiter = continuation
+                    s.connectTimer = timer
                     return nil
                 }
                 if let immediate {
                     timer.cancel()
                     continuation.resume(with: immediate)
-                } else {
-                    // Cancel the timer once the connect finishes one way or another.
-                    connectTimer.withLock { $0 = timer }
                 }
             }
         } onCancel: {
             self.finishConnect(error: CancellationError())
         }
-        connectTimer.withLock { $0?.cancel(); $0 = nil }
+        state.withLock { s in defer { s.connectTimer = nil }; return s.connectTimer }?.cancel()
     }
 
     /// Called on the loop (writable/error), by the timeout, or by cancellation.
@@ -159,8 +158,6 @@ public final class TCPConnection: Sendable {
         waiter?.resume(with: result)
     }
 
-    private let connectTimer = Mutex<ScheduledTimer?>(nil)
-
     // MARK: - Loop events
 
     /// Loop thread only.
@@ -171,12 +168,14 @@ public final class TCPConnection: Sendable {
             flushWrites()
         }
         if events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 || errorOrHangup {
-            handleReadable()
+            // Without a FIN or error in this event, a short read means the socket is drained
+            // (stream socket, edge-triggered: later data raises a new edge), saving one recv.
+            handleReadable(shortReadDrains: events & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) == 0)
         }
     }
 
     /// Loop thread only: feeds the push receiver, or completes a pending pull read.
-    func handleReadable() {
+    func handleReadable(shortReadDrains: Bool = false) {
         let buffer = EventLoop.shared.readBuffer
         var budget = 64  // chunks per turn, so one fire-hose peer cannot starve the others
         while budget > 0 {
@@ -206,6 +205,7 @@ public final class TCPConnection: Sendable {
                 return
             case let .chunk(n, receiver):
                 receiver.onReceive(ArraySlice(UnsafeRawBufferPointer(start: buffer.baseAddress, count: n)))
+                if shortReadDrains && n < buffer.count { return }
             case let .eof(receiver):
                 receiver.onClose(nil)
                 return

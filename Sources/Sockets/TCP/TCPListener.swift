@@ -20,7 +20,8 @@ public final class TCPListener: Sendable {
 
     private struct State {
         var fd: Int32
-        var waiters: [UnsafeContinuation<TCPConnection, any Error>] = []
+        var waiters: [(id: UInt64, continuation: UnsafeContinuation<TCPConnection, any Error>)] = []
+        var nextWaiter: UInt64 = 0
         var onAccept: (@Sendable (TCPConnection) -> Void)?
         var paused = false
     }
@@ -63,12 +64,13 @@ public final class TCPListener: Sendable {
     /// when the task is cancelled.
     public func accept() async throws -> TCPConnection {
         if let connection = try acceptNow() { return connection }
+        let id = state.withLock { s -> UInt64 in s.nextWaiter &+= 1; return s.nextWaiter }
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<TCPConnection, any Error>) in
                 let failure: (any Error)? = state.withLock { s in
                     if s.fd < 0 { return SocketError.closedLocally }
                     if Task.isCancelled { return CancellationError() }
-                    s.waiters.append(continuation)
+                    s.waiters.append((id, continuation))
                     return nil
                 }
                 if let failure {
@@ -79,9 +81,11 @@ public final class TCPListener: Sendable {
                 }
             }
         } onCancel: {
-            // Wake every waiter; the ones whose task is not cancelled simply retry.
-            let waiters = self.state.withLock { s in defer { s.waiters = [] }; return s.waiters }
-            for waiter in waiters { waiter.resume(throwing: CancellationError()) }
+            let waiter = self.state.withLock { s -> UnsafeContinuation<TCPConnection, any Error>? in
+                guard let index = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return s.waiters.remove(at: index).continuation
+            }
+            waiter?.resume(throwing: CancellationError())
         }
     }
 
@@ -94,7 +98,7 @@ public final class TCPListener: Sendable {
 
     /// Stops listening. Pending `accept()` calls throw `SocketError.closed`. Idempotent.
     public func close() {
-        let waiters: [UnsafeContinuation<TCPConnection, any Error>]? = state.withLock { s in
+        let waiters: [(id: UInt64, continuation: UnsafeContinuation<TCPConnection, any Error>)]? = state.withLock { s in
             guard s.fd >= 0 else { return nil }
             Glibc.close(s.fd)
             s.fd = -1
@@ -103,7 +107,7 @@ public final class TCPListener: Sendable {
             return s.waiters
         }
         guard let waiters else { return }
-        for waiter in waiters { waiter.resume(throwing: SocketError.closedLocally) }
+        for waiter in waiters { waiter.continuation.resume(throwing: SocketError.closedLocally) }
         EventLoop.shared.execute { Unmanaged.passUnretained(self).release() }
     }
 
@@ -139,7 +143,8 @@ public final class TCPListener: Sendable {
         case let .fd(fd, peer):
             SocketOptions.noDelay(fd)
             let peerAddress = peer ?? SocketAddress.of(fd: fd, peer: true) ?? localAddress.with(port: 0)
-            let local = SocketAddress.of(fd: fd, peer: false) ?? localAddress
+            // Bound to one address, the local end is known; only wildcard listeners ask the kernel.
+            let local = localAddress.ip.isWildcard ? (SocketAddress.of(fd: fd, peer: false) ?? localAddress) : localAddress
             let connection = TCPConnection(fd: fd, peer: peerAddress, local: local)
             try connection.register()
             return connection
@@ -166,7 +171,7 @@ public final class TCPListener: Sendable {
         var budget = 256
         while budget > 0 {
             budget -= 1
-            let (onAccept, waiter): ((@Sendable (TCPConnection) -> Void)?, UnsafeContinuation<TCPConnection, any Error>?) =
+            let (onAccept, waiter): ((@Sendable (TCPConnection) -> Void)?, (id: UInt64, continuation: UnsafeContinuation<TCPConnection, any Error>)?) =
                 state.withLock { s in
                     if let onAccept = s.onAccept { return (onAccept, nil) }
                     return (nil, s.waiters.isEmpty ? nil : s.waiters.removeFirst())
@@ -176,7 +181,7 @@ public final class TCPListener: Sendable {
             do {
                 connection = try acceptNow()
             } catch {
-                if let waiter { waiter.resume(throwing: error); continue }
+                if let waiter { waiter.continuation.resume(throwing: error); continue }
                 if let error = error as? SocketError, error.kind == .closed { return }
                 logger.warning("socket.accept_failed", ["listen": localAddress.description, "error": "\(error)"])
                 continue
@@ -185,7 +190,7 @@ public final class TCPListener: Sendable {
                 if let waiter { state.withLock { $0.waiters.insert(waiter, at: 0) } }
                 return
             }
-            if let waiter { waiter.resume(returning: connection) } else { onAccept?(connection) }
+            if let waiter { waiter.continuation.resume(returning: connection) } else { onAccept?(connection) }
         }
         EventLoop.shared.execute { self.handle(events: EPOLLIN.rawValue) }
     }

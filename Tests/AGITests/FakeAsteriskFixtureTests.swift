@@ -1,0 +1,130 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import AGI
+@testable import AGITesting
+
+/// Runs each fixture's recorded server side (the `>>` lines at their recorded times, the
+/// close at the end) against FakeAsterisk and compares the fake's answers with what the real
+/// Asterisk 22 answered. Ids come from the fixture's own environment; `endpos` of an
+/// interrupted playback depends on timing and is compared with a tolerance.
+@Suite struct FakeAsteriskFixtureTests {
+    static let scale = 0.25
+
+    /// What the caller did in each recording (from the `call.sh` line and the reply times).
+    static func call(for fixture: Fixture) throws -> FakeCall {
+        let env = try AGIEnvironmentParser.parse(lines: fixture.environmentLines)
+        var overrides: [String: String] = [:]
+        for entry in env.entries where !entry.key.hasPrefix("agi_arg_") { overrides[entry.key] = entry.value }
+        var call = FakeCall(script: env.networkScript, arguments: env.arguments, environment: overrides,
+                            variables: ["LAB_ID": fixture.results["CALL_ID"] ?? ""], timeScale: scale)
+        let id = String(fixture.name.prefix(3))
+        switch id {
+        case "01_", "01d": call.missingSoundFiles = ["no-such-sound-file"]
+        default: break
+        }
+        if id == "01_" || id == "03b" { call.answered = false }
+        switch id {
+        case "02a", "02b": call.keypresses = [FakeKeypress(at: .milliseconds(1682), digits: "123456789012#", gap: .milliseconds(352))]
+        case "02d": call.keypresses = [FakeKeypress(at: .milliseconds(1700), digits: "123", gap: .milliseconds(352))]
+        case "02e": call.keypresses = [FakeKeypress(at: .milliseconds(1695), digits: "123#", gap: .milliseconds(352))]
+        case "03a": call.keypresses = [FakeKeypress(at: .milliseconds(3701), digits: "5")]
+        case "04a", "04b": call.hangupAt = .milliseconds(2502)
+        case "04c":
+            call.keypresses = [FakeKeypress(at: .milliseconds(2100), digits: "12", gap: .milliseconds(352))]
+            call.hangupAt = .milliseconds(2803)
+        case "04d": call.hangupAt = .milliseconds(2500)
+        case "07_": call.keypresses = [FakeKeypress(at: .milliseconds(1702), digits: "5"),
+                                      FakeKeypress(at: .milliseconds(5653), digits: "42#", gap: .milliseconds(352))]
+        case "09_": call.keypresses = [FakeKeypress(at: .milliseconds(1900), digits: "7")]
+        default: break
+        }
+        return call
+    }
+
+    /// Collects lines arriving on the server's end of the pipe.
+    final class LineCollector: Sendable {
+        private let state = Mutex<(lines: [String], closed: Bool, splitter: AGILineSplitter)>(([], false, AGILineSplitter(maxLineLength: 1 << 20)))
+
+        func receive(_ chunk: ArraySlice<UInt8>) {
+            state.withLock { s in
+                var splitter = s.splitter
+                var lines = s.lines
+                try? splitter.append(chunk) { lines.append($0); return true }
+                s.splitter = splitter
+                s.lines = lines
+            }
+        }
+        func close() { state.withLock { $0.closed = true } }
+        var lines: [String] { state.withLock { $0.lines } }
+        var closed: Bool { state.withLock { $0.closed } }
+
+        func wait(until condition: @Sendable (LineCollector) -> Bool, within limit: Duration = .seconds(10)) async {
+            let deadline = ContinuousClock.now + limit
+            while !condition(self), ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(1)) }
+        }
+    }
+
+    static func sameReply(_ actual: String, _ recorded: String) -> Bool {
+        if actual == recorded { return true }
+        guard let a = actual.range(of: "endpos="), let r = recorded.range(of: "endpos="),
+              actual[..<a.lowerBound] == recorded[..<r.lowerBound],
+              let av = Int(actual[a.upperBound...]), let rv = Int(recorded[r.upperBound...]) else { return false }
+        // Scheduling jitter is multiplied by 1/scale in call time; allow half a second.
+        return abs(av - rv) <= max(4000, rv / 5)
+    }
+
+    @Test(arguments: try FixtureLoader.all().filter(\.hasTranscript))
+    func fakeAnswersLikeAsterisk(_ fixture: Fixture) async throws {
+        let call = try Self.call(for: fixture)
+        let fake = FakeAsterisk(call: call)
+        let (server, asterisk) = InMemoryTransport.pair()
+        let collector = LineCollector()
+        server.startReceiving(onReceive: { collector.receive($0) }, onClose: { _ in collector.close() })
+        let start = ContinuousClock.now
+        let run = Task { await fake.run(over: asterisk, serverAddress: "127.0.0.1:4573", timeout: .seconds(30)) }
+
+        // Play the recorded server: each >> line at its (scaled) time, once every << line
+        // recorded before it has arrived.
+        var fromAsteriskBefore = 0
+        let envCount = fixture.environmentLines.count + 1
+        for line in fixture.lines {
+            if line.direction == .fromAsterisk { fromAsteriskBefore += 1; continue }
+            let needed = fromAsteriskBefore
+            await collector.wait(until: { $0.lines.count >= needed })
+            let due = start + .microseconds(Int(line.milliseconds * 1000 * Self.scale))
+            if ContinuousClock.now < due { try await Task.sleep(until: due) }
+            try await server.send(Array((line.text + "\n").utf8))
+        }
+        // Then close the way the recording server did.
+        let closeNote = fixture.notes.first(where: { $0.contains("server: close()") || $0.contains("shutdown(SHUT_WR)") })
+        let closeMs = closeNote.flatMap { note in
+            note.split(separator: "[").dropFirst().first.flatMap { Double($0.split(separator: "m").first?.trimmingCharacters(in: .whitespaces) ?? "") }
+        } ?? 0
+        let beforeClose = fixture.lines.filter { $0.direction == .fromAsterisk && $0.milliseconds <= closeMs }.count
+        await collector.wait(until: { $0.lines.count >= beforeClose })
+        let due = start + .microseconds(Int(closeMs * 1000 * Self.scale))
+        if ContinuousClock.now < due { try await Task.sleep(until: due) }
+        if closeNote?.contains("close()") == true { server.close() } else { server.shutdownWrite() }
+        await collector.wait(until: { $0.closed })
+        let transcript = await run.value
+
+        let recorded = fixture.lines.filter { $0.direction == .fromAsterisk }.map(\.text)
+        let actual = collector.lines
+        #expect(Array(actual.prefix(envCount)) == Array(recorded.prefix(envCount)), "environment block")
+        #expect(actual.count == recorded.count, "\(fixture.name): \(actual.dropFirst(envCount)) vs \(recorded.dropFirst(envCount))")
+        for (a, r) in zip(actual, recorded).dropFirst(envCount) {
+            #expect(Self.sameReply(a, r), "\(fixture.name): got \(a), Asterisk said \(r)")
+        }
+        #expect(transcript.agiStatus == fixture.results["AGISTATUS"])
+        #expect(transcript.closedByServer)
+        #expect(!transcript.timedOut)
+        #expect(transcript.commands == fixture.serverLines)
+        if fixture.name.hasPrefix("09_") {
+            #expect(transcript.events.contains { $0.text.contains("DTMF 7 lost") })
+        }
+        for (key, value) in fixture.results where key.hasPrefix("CIBA_") && !value.isEmpty {
+            #expect(transcript.variables[key] == value, "\(key)")
+        }
+    }
+}
