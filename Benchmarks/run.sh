@@ -3,7 +3,9 @@
 #
 #   Benchmarks/run.sh            full run (about 6 minutes on 2 cores)
 #   Benchmarks/run.sh --quick    smoke check (about 1 minute): one short round, 1,000 held calls
-#   options: --skip-build, --servers "c swift panoramisk", --rounds N, --hold "1000 5000 10000", --no-rt
+#   options: --skip-build, --servers "c swift panoramisk", --rounds N, --hold "1000 5000 10000", --no-rt,
+#            --publish (copy raw.txt/machine.txt/summary.md to Benchmarks/published/ and put the
+#            tables into BENCHMARKS.md between the RESULTS markers)
 #
 # Builds the C baseline and the load generator (gcc -O2), the panoramisk venv
 # (Benchmarks/.venv) and `swift build -c release --product fastagi-reference-server`.
@@ -19,6 +21,7 @@ set -euo pipefail
 
 QUICK=0
 NO_RT=0
+PUBLISH=0
 SKIP_BUILD=0
 SERVERS="c swift panoramisk"
 ROUNDS=""
@@ -30,8 +33,9 @@ while [ $# -gt 0 ]; do
         --servers) SERVERS="$2"; shift ;;
         --rounds) ROUNDS="$2"; shift ;;
         --no-rt) NO_RT=1 ;;
+        --publish) PUBLISH=1 ;;
         --hold) HOLD_LEVELS="$2"; shift ;;
-        *) echo "usage: $0 [--quick] [--skip-build] [--no-rt] [--servers \"c swift panoramisk\"] [--rounds N] [--hold \"1000 5000 10000\"]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--quick] [--skip-build] [--no-rt] [--publish] [--servers \"c swift panoramisk\"] [--rounds N] [--hold \"1000 5000 10000\"]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -208,4 +212,10 @@ done
 echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 python3 "$B/summarize.py" "$OUT" > "$OUT/summary.md"
 cat "$OUT/summary.md"
+if [ "$PUBLISH" = 1 ]; then
+    mkdir -p "$B/published"
+    cp "$OUT/raw.txt" "$OUT/machine.txt" "$OUT/summary.md" "$B/published/"
+    python3 "$B/summarize.py" "$OUT" --splice "$ROOT/BENCHMARKS.md"
+    log "published to Benchmarks/published/ and BENCHMARKS.md"
+fi
 log "results in ${OUT#"$ROOT"/}"

@@ -187,8 +187,23 @@ def main(folder):
             out.append(f'| 10,000 held calls: peak RSS <= 150 MB | {mb:.1f} MB | {verdict(mb <= 150)} |')
         else:
             out.append('| 10,000 held calls | not run (quick mode) | n/a |')
-    print('\n'.join(out))
+    return '\n'.join(out)
+
+
+def splice(folder, document):
+    """Replaces the text between <!-- RESULTS --> and <!-- /RESULTS --> in `document`."""
+    folder = Path(folder)
+    machine = dict(line.split('=', 1) for line in (folder / 'machine.txt').read_text().splitlines() if '=' in line)
+    tables = main(folder).replace('### ', '#### ')
+    block = (f"<!-- RESULTS -->\n## Results\n\nRun `Benchmarks/run.sh` at commit {machine.get('git', '?')}; "
+             f"raw lines in `Benchmarks/published/`.\n\n{tables}\n\n<!-- /RESULTS -->")
+    text = Path(document).read_text()
+    start, end = text.index('<!-- RESULTS -->'), text.index('<!-- /RESULTS -->') + len('<!-- /RESULTS -->')
+    Path(document).write_text(text[:start] + block + text[end:])
 
 
 if __name__ == '__main__':
-    main(sys.argv[1])
+    if len(sys.argv) == 4 and sys.argv[2] == '--splice':
+        splice(sys.argv[1], sys.argv[3])
+    else:
+        print(main(sys.argv[1]))
