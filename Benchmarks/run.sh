@@ -3,7 +3,8 @@
 #
 #   Benchmarks/run.sh            full run (about 6 minutes on 2 cores)
 #   Benchmarks/run.sh --quick    smoke check (about 1 minute): one short round, 1,000 held calls
-#   options: --skip-build, --servers "c swift panoramisk", --rounds N, --hold "1000 5000 10000", --no-rt,
+#   options: --skip-build, --servers "c swift panoramisk" (also: swift-pool = ours with sessions on
+#            the global pool instead of the socket loop), --rounds N, --hold "1000 5000 10000" (or none), --no-rt,
 #            --publish (copy raw.txt/machine.txt/summary.md to Benchmarks/published/ and put the
 #            tables into BENCHMARKS.md between the RESULTS markers)
 #
@@ -44,6 +45,7 @@ if [ "$QUICK" = 1 ]; then
 else
     : "${ROUNDS:=5}"; WARMUP=0.5; DURATION=2.5; : "${HOLD_LEVELS:=1000 5000 10000}"
 fi
+[ "$HOLD_LEVELS" = none ] && HOLD_LEVELS=""
 CONCURRENCY_LEVELS="1 50 500"
 SERVER_CPU=0
 LOADGEN_CPU=1
@@ -112,7 +114,7 @@ done
 cat "$OUT/machine.txt" >&2
 
 # ---------------------------------------------------------------- servers
-declare -A PORT=([c]=24573 [swift]=24574 [panoramisk]=24575)
+declare -A PORT=([c]=24573 [swift]=24574 [panoramisk]=24575 [swift-pool]=24576)
 declare -A PID=()
 
 start_server() {  # name
@@ -120,6 +122,7 @@ start_server() {  # name
     case "$name" in
         c) $PRIO taskset -c "$SERVER_CPU" "$BIN/fastagi-c-baseline" --listen "127.0.0.1:$port" 2>>"$OUT/server-$name.log" & ;;
         swift) $PRIO taskset -c "$SERVER_CPU" "$SWIFT_BIN" --listen "127.0.0.1:$port" 2>>"$OUT/server-$name.log" & ;;
+        swift-pool) $PRIO taskset -c "$SERVER_CPU" "$SWIFT_BIN" --listen "127.0.0.1:$port" --executor pool 2>>"$OUT/server-$name.log" & ;;
         panoramisk) $PRIO taskset -c "$SERVER_CPU" "$B/.venv/bin/python" "$B/panoramisk/server.py" --listen "127.0.0.1:$port" 2>>"$OUT/server-$name.log" & ;;
         *) echo "unknown server $name" >&2; exit 2 ;;
     esac

@@ -10,7 +10,8 @@ import statistics
 import sys
 from pathlib import Path
 
-NAMES = {'c': 'C baseline (epoll)', 'swift': 'ciba-agi (Swift)', 'panoramisk': 'panoramisk (Python)'}
+NAMES = {'c': 'C baseline (epoll)', 'swift': 'ciba-agi (Swift)', 'swift-pool': 'ciba-agi, sessions on the global pool',
+         'panoramisk': 'panoramisk (Python)'}
 
 
 def parse(line):
@@ -62,7 +63,7 @@ def main(folder):
         if '=' in line:
             key, value = line.split('=', 1)
             machine[key] = value
-    servers = [s for s in ('c', 'swift', 'panoramisk') if any(r.get('server') == s for r in rows)]
+    servers = [s for s in ('c', 'swift', 'swift-pool', 'panoramisk') if any(r.get('server') == s for r in rows)]
     bench = [r for r in rows if r.get('phase') == 'bench']
     hold = [r for r in rows if r.get('phase') == 'hold']
     levels = sorted({int(r['concurrency']) for r in bench})

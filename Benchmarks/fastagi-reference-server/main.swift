@@ -2,7 +2,10 @@
 // (/work/shared/bench/REFERENCE.md) served by ciba-agi's own FastAGI layer, so that
 // BENCHMARKS.md compares it like for like with the C baseline and panoramisk.
 //
-//   fastagi-reference-server --listen 127.0.0.1:PORT [--log-level warning]
+//   fastagi-reference-server --listen 127.0.0.1:PORT [--log-level warning] [--executor loop|pool]
+//
+// `--executor pool` runs sessions on Swift's global concurrent pool instead of the socket loop
+// thread (the server's default), for comparing the two.
 //
 // Raises its own open-files limit (10,000 held calls need 10,000 descriptors), logs at
 // `warning` by default so logging does not dominate the figures, and drains on SIGTERM/SIGINT.
@@ -63,6 +66,7 @@ func stopSignals() -> (AsyncStream<Int32>, [any DispatchSourceSignal]) {
 
 var listenText = "127.0.0.1:4573"
 var level = LogLevel.warning
+var runOnSocketLoop = true
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
@@ -74,8 +78,14 @@ while let argument = arguments.popFirst() {
             fail("--log-level needs trace|debug|info|notice|warning|error")
         }
         level = parsed
+    case "--executor":
+        switch arguments.popFirst() {
+        case "loop": runOnSocketLoop = true
+        case "pool": runOnSocketLoop = false
+        default: fail("--executor needs loop (sessions on the socket loop thread) or pool (global pool)")
+        }
     default:
-        fail("usage: fastagi-reference-server --listen 127.0.0.1:PORT [--log-level warning]")
+        fail("usage: fastagi-reference-server --listen 127.0.0.1:PORT [--log-level warning] [--executor loop|pool]")
     }
 }
 
@@ -93,7 +103,8 @@ let configuration = FastAGIServerConfiguration(
     listen: [address],
     allowedClients: AllowList([try CIDRBlock(parsing: "127.0.0.0/8"), try CIDRBlock(parsing: "::1/128")]),
     maxSessions: 20_000,
-    limits: AGISessionLimits()
+    limits: AGISessionLimits(),
+    runSessionsOnSocketLoop: runOnSocketLoop
 )
 let server = FastAGIServer(configuration: configuration, router: router, logger: logger)
 let bound: [SocketAddress]
