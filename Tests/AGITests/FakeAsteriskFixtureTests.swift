@@ -24,18 +24,21 @@ import Testing
         default: break
         }
         if id == "01_" || id == "03b" { call.answered = false }
+        // Caller actions are tied to the command they happened during (times measured from
+        // that command's start in the recording), so a slow machine cannot shift them.
         switch id {
-        case "02a", "02b": call.keypresses = [FakeKeypress(at: .milliseconds(1682), digits: "123456789012#", gap: .milliseconds(352))]
-        case "02d": call.keypresses = [FakeKeypress(at: .milliseconds(1700), digits: "123", gap: .milliseconds(352))]
-        case "02e": call.keypresses = [FakeKeypress(at: .milliseconds(1695), digits: "123#", gap: .milliseconds(352))]
-        case "03a": call.keypresses = [FakeKeypress(at: .milliseconds(3701), digits: "5")]
-        case "04a", "04b": call.hangupAt = .milliseconds(2502)
+        case "02a", "02b": call.keypresses = [FakeKeypress(at: .milliseconds(1681), digits: "123456789012#", gap: .milliseconds(352), afterCommand: "GET DATA")]
+        case "02d": call.keypresses = [FakeKeypress(at: .milliseconds(1700), digits: "123", gap: .milliseconds(352), afterCommand: "GET DATA")]
+        case "02e": call.keypresses = [FakeKeypress(at: .milliseconds(1694), digits: "123#", gap: .milliseconds(352), afterCommand: "GET DATA")]
+        case "03a": call.keypresses = [FakeKeypress(at: .milliseconds(3700), digits: "5", afterCommand: "SET MUSIC")]
+        case "04a": (call.hangupAt, call.hangupAfterCommand) = (.milliseconds(2500), "VERBOSE")
+        case "04b": (call.hangupAt, call.hangupAfterCommand) = (.milliseconds(2501), "WAIT FOR DIGIT")
         case "04c":
-            call.keypresses = [FakeKeypress(at: .milliseconds(2100), digits: "12", gap: .milliseconds(352))]
-            call.hangupAt = .milliseconds(2803)
-        case "04d": call.hangupAt = .milliseconds(2500)
-        case "07_": call.keypresses = [FakeKeypress(at: .milliseconds(1702), digits: "5"),
-                                      FakeKeypress(at: .milliseconds(5653), digits: "42#", gap: .milliseconds(352))]
+            call.keypresses = [FakeKeypress(at: .milliseconds(2100), digits: "12", gap: .milliseconds(352), afterCommand: "GET DATA")]
+            (call.hangupAt, call.hangupAfterCommand) = (.milliseconds(2803), "GET DATA")
+        case "04d": (call.hangupAt, call.hangupAfterCommand) = (.milliseconds(2499), "STREAM FILE")
+        case "07_": call.keypresses = [FakeKeypress(at: .milliseconds(1701), digits: "5", afterCommand: "STREAM FILE"),
+                                       FakeKeypress(at: .milliseconds(3950), digits: "42#", gap: .milliseconds(352), afterCommand: "GET DATA")]
         case "09_": call.keypresses = [FakeKeypress(at: .milliseconds(1900), digits: "7")]
         default: break
         }
@@ -61,7 +64,7 @@ import Testing
 
         func wait(until condition: @Sendable (LineCollector) -> Bool, within limit: Duration = .seconds(10)) async {
             let deadline = ContinuousClock.now + limit
-            while !condition(self), ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(1)) }
+            while !condition(self), ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(2)) }
         }
     }
 

@@ -20,10 +20,13 @@ import StructuredLogging
             try await channel.setVariable("CIBA_STATUS", entry.digits == "196802020575" ? "approved" : "mismatch")
             try await channel.setVariable("CIBA_NAME", #"Åsa "Q" Öberg \ ø (x)"#)
             #expect(try await channel.getFullVariable("${CIBA_NAME} / ${CALLERID(num)}") == #"Åsa "Q" Öberg \ ø (x) / 0701234567"#)
+            try await channel.setCallerID(#""Åsa Öberg" <46701234567>"#)
+            #expect(try await channel.getVariable("CALLERID(num)") == "46701234567")
+            #expect(try await channel.getVariable("CALLERID(name)") == "Åsa Öberg")
         }
         let call = FakeCall(script: "caller-auth?lang=sv", arguments: ["a", ""], environment: ["callerid": "0701234567"],
                             variables: ["CIBA_ID_NUMBER": "196802020575"],
-                            keypresses: [FakeKeypress(at: .seconds(6), digits: "196802020575#")], timeScale: 0.05)
+                            keypresses: [FakeKeypress(at: .seconds(1), digits: "196802020575#", afterCommand: "GET DATA")], timeScale: 0.05)
         let transcript = try await FakeAsterisk(call: call).place(through: router)
         #expect(transcript.agiStatus == "SUCCESS")
         #expect(transcript.closedByServer && !transcript.timedOut)
@@ -64,7 +67,7 @@ import StructuredLogging
             do { try await channel.setMusic(false) } catch let error as AGIError { observed.withLock { $0.append(error.kind.name) } }
         }
         let started = ContinuousClock.now
-        let transcript = try await FakeAsterisk(call: FakeCall(script: "hold", hangupAt: .seconds(6), timeScale: 0.05)).place(through: router)
+        let transcript = try await FakeAsterisk(call: FakeCall(script: "hold", hangupAt: .seconds(4), hangupAfterCommand: "SET MUSIC ON", timeScale: 0.05)).place(through: router)
         #expect(ContinuousClock.now - started < .seconds(10))
         #expect(observed.withLock { $0 } == ["cancelled", "deadChannel"])
         #expect(transcript.agiStatus == "HANGUP")
@@ -82,7 +85,8 @@ import StructuredLogging
             }
             await channel.waitForHangup()
         }
-        let call = FakeCall(script: "x", keypresses: [FakeKeypress(at: .seconds(6), digits: "12")], hangupAt: .seconds(10), timeScale: 0.05)
+        let call = FakeCall(script: "x", keypresses: [FakeKeypress(at: .seconds(1), digits: "12", afterCommand: "GET DATA")],
+                            hangupAt: .seconds(3), hangupAfterCommand: "GET DATA", timeScale: 0.05)
         let transcript = try await FakeAsterisk(call: call).place(through: router)
         #expect(observed.withLock { $0 } == "hangup")
         let replies = transcript.lines.filter { $0.direction == .fromAsterisk }.map(\.text).suffix(2)
@@ -136,7 +140,7 @@ import StructuredLogging
             let digit = try await channel.waitForDigit(timeout: .seconds(2))
             observed.withLock { $0.append(digit.map(String.init) ?? "none") }
         }
-        let call = FakeCall(script: "x", keypresses: [FakeKeypress(at: .seconds(1), digits: "7"), FakeKeypress(at: .seconds(10), digits: "5")],
+        let call = FakeCall(script: "x", keypresses: [FakeKeypress(at: .seconds(1), digits: "7"), FakeKeypress(at: .seconds(2), digits: "5", afterCommand: "STREAM FILE")],
                             timeScale: 0.05)
         _ = try await FakeAsterisk(call: call).place(through: router)
         #expect(observed.withLock { $0 } == ["5 true", "none"])
@@ -171,7 +175,7 @@ import StructuredLogging
             let connection = try await listener.accept()
             await AGISession.run(transport: TCPAsteriskTransport(connection), router: router, logger: .disabled, sessionID: "tcp")
         }
-        let call = FakeCall(script: "tcp", keypresses: [FakeKeypress(at: .seconds(6), digits: "9")], timeScale: 0.05)
+        let call = FakeCall(script: "tcp", keypresses: [FakeKeypress(at: .seconds(1), digits: "9", afterCommand: "WAIT FOR DIGIT")], timeScale: 0.05)
         let transcript = try await FakeAsterisk(call: call).place(to: listener.localAddress, timeout: .seconds(20))
         try await server.value
         listener.close()
@@ -180,5 +184,70 @@ import StructuredLogging
         #expect(transcript.closedByServer)
         #expect(transcript.lines.first?.text == "agi_network: yes")
         #expect(transcript.lines.contains { $0.text == "agi_request: agi://\(listener.localAddress)/tcp" })
+    }
+}
+
+@Suite struct FakeAsteriskLoadTests {
+    /// Many calls at once through the in-memory pipe: every one must finish with the bench
+    /// script's exact commands and variables (correctness under concurrency, not speed).
+    @Test func hundredConcurrentBenchCalls() async throws {
+        var router = AGIRouter()
+        router.register("bench") { channel in
+            try await channel.answer()
+            let entry = try await channel.getData("ciba/enter-ssn", timeout: .seconds(5), maxDigits: 12)
+            try await channel.setVariable("CIBA_STATUS", entry.digits == "196802020575" ? "VERIFIED" : "WRONG")
+            _ = try await channel.streamFile("ciba/verified")
+            let trying = try await channel.send(AGICommand(["GOSUB", "sub", "s", "1"]))
+            #expect(trying.code == 200 && trying.result == "0")
+            try await channel.hangup()
+        }
+        let call = FakeCall(script: "bench", keypresses: [FakeKeypress(at: .seconds(1), digits: "196802020575#", gap: .milliseconds(50), afterCommand: "GET DATA")],
+                            timeScale: 0.05)
+        let benchRouter = router
+        let transcripts = try await withThrowingTaskGroup(of: CallTranscript.self) { group in
+            for _ in 0..<100 { group.addTask { try await FakeAsterisk(call: call).place(through: benchRouter) } }
+            var all: [CallTranscript] = []
+            for try await transcript in group { all.append(transcript) }
+            return all
+        }
+        #expect(transcripts.count == 100)
+        for transcript in transcripts {
+            #expect(transcript.commands == ["ANSWER", "GET DATA ciba/enter-ssn 5000 12", #"SET VARIABLE CIBA_STATUS "VERIFIED""#,
+                                            #"STREAM FILE ciba/verified """#, "GOSUB sub s 1", "HANGUP"])
+            #expect(transcript.variables["CIBA_STATUS"] == "VERIFIED")
+            #expect(transcript.agiStatus == "HANGUP")
+            #expect(transcript.closedByServer)
+        }
+    }
+}
+
+@Suite struct TypedCommandTests {
+    @Test func sayGetOptionAndControlStreamFile() async throws {
+        let observed = Mutex<[String]>([])
+        var router = AGIRouter()
+        router.register("x") { channel in
+            var seen: [String] = []
+            seen.append("number:\(try await channel.sayNumber(42, escapeDigits: "#").map(String.init) ?? "none")")
+            seen.append("date:\(try await channel.sayDate(Date(timeIntervalSince1970: 0)).map(String.init) ?? "none")")
+            let option = try await channel.getOption("beep", escapeDigits: "12", timeout: .seconds(3))
+            seen.append("option:\(option.digit.map(String.init) ?? "none"):\(option.endpos)")
+            let control = try await channel.controlStreamFile("demo-congrats", escapeDigits: "5", skip: .seconds(1), forward: "#")
+            seen.append("control:\(control.digit.map(String.init) ?? "none"):\(control.endpos > 0)")
+            try await channel.setCallerID("0701234567")
+            seen.append("cid:\(try await channel.getVariable("CALLERID(num)") ?? "unset")")
+            let result = seen
+            observed.withLock { $0 = result }
+        }
+        let call = FakeCall(script: "x", keypresses: [
+            FakeKeypress(at: .milliseconds(500), digits: "#", afterCommand: "SAY NUMBER"),
+            FakeKeypress(at: .seconds(1), digits: "1", afterCommand: "GET OPTION"),
+            FakeKeypress(at: .seconds(2), digits: "5", afterCommand: "CONTROL STREAM FILE"),
+        ], timeScale: 0.05)
+        let transcript = try await FakeAsterisk(call: call).place(through: router)
+        #expect(observed.withLock { $0 } == ["number:#", "date:none", "option:1:3404", "control:5:true", "cid:0701234567"])
+        #expect(transcript.commands == [
+            ##"SAY NUMBER 42 "#""##, #"SAY DATE 0 """#, #"GET OPTION beep "12" 3000"#,
+            ##"CONTROL STREAM FILE demo-congrats "5" 1000 "#""##, #"SET CALLERID "0701234567""#, "GET VARIABLE CALLERID(num)",
+        ])
     }
 }

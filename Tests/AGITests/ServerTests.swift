@@ -52,6 +52,35 @@ import Testing
         await server.shutdown(drainTimeout: .seconds(1))
     }
 
+    @Test func dualStackListenerAdmitsMappedIPv4PeersByIPv4Blocks() async throws {
+        var router = AGIRouter()
+        router.register("ping") { channel in try await channel.verbose("pong") }
+        let (server, addresses, logs) = try makeServer(
+            router, allowed: try AllowList(parsing: ["127.0.0.0/8"]), listen: [try SocketAddress.parse("[::]:0")])
+        let ipv4 = try SocketAddress.parse("127.0.0.1:\(addresses[0].port)")
+        let outcome = try await ServerTestClient(script: "ping").run(against: ipv4)
+        #expect(outcome.commands == ["VERBOSE \"pong\" 1"])
+        // ::1 is not in 127.0.0.0/8: refused.
+        let ipv6 = try await ServerTestClient(script: "ping").run(against: try SocketAddress.parse("[::1]:\(addresses[0].port)"))
+        #expect(ipv6.commands.isEmpty && ipv6.closedByServer)
+        #expect(logs.records(event: "agi.client.refused").first?["peer"]?.hasPrefix("[::1]:") == true)
+        await server.shutdown(drainTimeout: .seconds(1))
+    }
+
+    @Test func sessionsGetDistinctIDsInTheirLogLines() async throws {
+        var router = AGIRouter()
+        router.register("ping") { channel in try await channel.verbose("pong") }
+        let (server, addresses, logs) = try makeServer(router)
+        for _ in 0..<3 { _ = try await ServerTestClient(script: "ping").run(against: addresses[0]) }
+        #expect(await eventually { server.activeSessions == 0 })
+        await server.shutdown(drainTimeout: .seconds(1))
+        let ids = logs.records(event: "agi.session.start").compactMap { $0["session"] }
+        #expect(ids.count == 3)
+        #expect(Set(ids).count == 3)
+        let ends = logs.records(event: "agi.session.end").compactMap { $0["session"] }
+        #expect(Set(ends) == Set(ids))
+    }
+
     @Test func refusesPeersOutsideTheAllowListBeforeReadingAnything() async throws {
         let probe = HandlerProbe()
         var router = AGIRouter()

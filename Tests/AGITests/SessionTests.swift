@@ -228,3 +228,89 @@ import StructuredLogging
         #expect(transport.written.isEmpty)
     }
 }
+
+@Suite struct SessionCloseTests {
+    @Test func peerCloseWhileIdleCancelsTheHandler() async throws {
+        let transport = ScriptedTransport.manual(environment: SessionTests.environment)
+        let observed = Mutex<[String]>([])
+        let sleeping = Mutex(false)
+        var router = AGIRouter()
+        router.register("test") { channel in
+            sleeping.withLock { $0 = true }
+            do { try await Task.sleep(for: .seconds(60)) } catch { observed.withLock { $0.append("cancelled") } }
+            do { try await channel.noop() } catch let error as AGIError { observed.withLock { $0.append(error.kind.name) } }
+        }
+        let session = SessionTests.start(transport, router)
+        while !sleeping.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(2)) }
+        transport.peerCloses()
+        await session.value
+        #expect(observed.withLock { $0 } == ["cancelled", "closed"])
+        #expect(transport.written.isEmpty)
+    }
+}
+
+@Suite struct SessionDeadlineTests {
+    /// A short command deadline after a long one re-arms the session's single timer earlier;
+    /// an idle gap lets the timer lapse and the next command arms it again.
+    @Test func shortDeadlineAfterLongAndAfterIdleGap() async throws {
+        let transport = ScriptedTransport.manual(environment: SessionTests.environment)
+        let observed = Mutex<[String]>([])
+        var router = AGIRouter()
+        router.register("test") { channel in
+            try await channel.noop()                                   // default deadline: 3 s
+            try await Task.sleep(for: .milliseconds(300))              // idle
+            let started = ContinuousClock.now
+            do {
+                _ = try await channel.waitForDigit(timeout: .milliseconds(100))  // 100 ms + 100 ms slack
+            } catch let error as AGIError {
+                let waited = ContinuousClock.now - started
+                observed.withLock { $0.append("\(error.kind.name) fast=\(waited < .seconds(2))") }
+            }
+        }
+        let session = SessionTests.start(transport, router,
+                                         limits: AGISessionLimits(replyTimeoutSlack: .milliseconds(100), defaultReplyTimeout: .seconds(3)))
+        #expect(await transport.waitForWrites(1))
+        transport.deliver(["200 result=0"])
+        await session.value
+        #expect(observed.withLock { $0 } == ["timedOut fast=true"])
+        #expect(transport.writtenLines == ["NOOP", "WAIT FOR DIGIT 100"])
+    }
+
+    @Test func replyDeadlineAppliesAgainAfterTheTimerLapsed() async throws {
+        let transport = ScriptedTransport.manual(environment: SessionTests.environment)
+        let observed = Mutex<[String]>([])
+        var router = AGIRouter()
+        router.register("test") { channel in
+            try await channel.noop()
+            try await Task.sleep(for: .milliseconds(400))   // the 150 ms timer fires and lapses meanwhile
+            do { try await channel.noop() } catch let error as AGIError { observed.withLock { $0.append(error.kind.name) } }
+        }
+        let session = SessionTests.start(transport, router, limits: AGISessionLimits(defaultReplyTimeout: .milliseconds(150)))
+        #expect(await transport.waitForWrites(1))
+        transport.deliver(["200 result=0"])
+        await session.value
+        #expect(observed.withLock { $0 } == ["timedOut"])
+    }
+
+    /// The armed timer fires before a later deadline: it re-arms itself for that deadline
+    /// (neither timing out early nor never).
+    @Test func earlyTimerReArmsForTheLaterDeadline() async throws {
+        let transport = ScriptedTransport.manual(environment: SessionTests.environment)
+        let observed = Mutex<[String]>([])
+        var router = AGIRouter()
+        router.register("test") { channel in
+            _ = try await channel.waitForDigit(timeout: .milliseconds(100))   // deadline 200 ms, answered at once
+            let started = ContinuousClock.now
+            do { try await channel.noop() } catch let error as AGIError {    // deadline 1 s
+                let waited = ContinuousClock.now - started
+                observed.withLock { $0.append("\(error.kind.name) \(waited > .milliseconds(700)) \(waited < .seconds(5))") }
+            }
+        }
+        let session = SessionTests.start(transport, router,
+                                         limits: AGISessionLimits(replyTimeoutSlack: .milliseconds(100), defaultReplyTimeout: .seconds(1)))
+        #expect(await transport.waitForWrites(1))
+        transport.deliver(["200 result=0"])
+        await session.value
+        #expect(observed.withLock { $0 } == ["timedOut true true"])
+    }
+}

@@ -106,6 +106,25 @@ import Testing
         #expect(!odd.contains(try address("[fe00::1]:1")))
     }
 
+    @Test func prefixBoundariesAcrossTheHalves() throws {
+        let one = try CIDRBlock(parsing: "128.0.0.0/1")
+        #expect(one.contains(try address("200.1.1.1:1")))
+        #expect(!one.contains(try address("127.255.255.255:1")))
+        let half = try CIDRBlock(parsing: "2001:db8:0:1::/64")
+        #expect(half.contains(try address("[2001:db8:0:1:ffff:ffff:ffff:ffff]:1")))
+        #expect(!half.contains(try address("[2001:db8:0:2::]:1")))
+        let sixtyFive = try CIDRBlock(parsing: "2001:db8::/65")
+        #expect(sixtyFive.contains(try address("[2001:db8::7fff:ffff:ffff:ffff]:1")))
+        #expect(!sixtyFive.contains(try address("[2001:db8::8000:0:0:0]:1")))
+        let pair = try CIDRBlock(parsing: "::2/127")
+        #expect(pair.contains(try address("[::3]:1")))
+        #expect(!pair.contains(try address("[::4]:1")))
+        // Families never mix, except mapped IPv4 peers against IPv4 blocks.
+        #expect(!(try CIDRBlock(parsing: "0.0.0.0/0")).contains(try address("[::1]:1")))
+        #expect((try CIDRBlock(parsing: "0.0.0.0/0")).contains(try address("[::ffff:1.2.3.4]:1")))
+        #expect(!(try CIDRBlock(parsing: "::/0")).contains(try address("1.2.3.4:1")))
+    }
+
     @Test func v4MappedPeersMatchIPv4Blocks() throws {
         let block = try CIDRBlock(parsing: "10.0.0.0/8")
         #expect(block.contains(try address("[::ffff:10.1.2.3]:4573")))

@@ -1,3 +1,4 @@
+import Glibc
 import Synchronization
 import Testing
 @testable import Sockets
@@ -20,6 +21,29 @@ func readExactly(_ connection: TCPConnection, _ count: Int) async throws -> [UIn
         out += chunk
     }
     return out
+}
+
+/// `count` bytes of a repeating 251-byte pattern, built with a few large copies (cheap even in
+/// debug builds, so big-transfer tests do not hog the shared cooperative pool).
+func patternBytes(_ count: Int, seed: UInt8 = 0) -> [UInt8] {
+    [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+        guard let base = buffer.baseAddress else { initialized = 0; return }
+        let unit = min(251, count)
+        for i in 0..<unit { base[i] = UInt8(truncatingIfNeeded: i &+ Int(seed)) }
+        var filled = unit
+        while filled < count {
+            let chunk = min(filled, count - filled)
+            (base + filled).update(from: base, count: chunk)
+            filled += chunk
+        }
+        initialized = count
+    }
+}
+
+/// Byte-wise equality through memcmp (fast in debug builds too).
+func sameBytes(_ a: [UInt8], _ b: ArraySlice<UInt8>) -> Bool {
+    guard a.count == b.count else { return false }
+    return a.withUnsafeBytes { x in b.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
 }
 
 @Suite struct TCPConnectionTests {
@@ -173,11 +197,55 @@ func readExactly(_ connection: TCPConnection, _ count: Int) async throws -> [UIn
     @Test func largeWritesSuspendUntilThePeerReads() async throws {
         let (listener, client, server) = try await loopbackPair()
         defer { listener.close(); client.close(); server.close() }
-        let payload = (0..<(8 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let payload = patternBytes(8 << 20)
         let writer = Task { try await client.write(payload, timeout: .seconds(20)) }
+        try await Task.sleep(for: .milliseconds(100))  // let the kernel buffers fill up first
         let received = try await readExactly(server, payload.count)
         try await writer.value
-        #expect(received == payload)
+        #expect(sameBytes(payload, received[...]))
+    }
+
+    @Test func concurrentLargeWritesNeverInterleave() async throws {
+        let (listener, client, server) = try await loopbackPair()
+        defer { listener.close(); client.close(); server.close() }
+        let blockSize = 1 << 20
+        let writers = 6
+        let writing = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for value in 0..<writers {
+                    group.addTask {
+                        try await client.write(patternBytes(blockSize, seed: UInt8(value * 50)), timeout: .seconds(30))
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        let received = try await readExactly(server, blockSize * writers)
+        try await writing.value
+        #expect(received.count == blockSize * writers)
+        // Each block must be exactly one writer's pattern (identified by its first byte).
+        var seen: Set<UInt8> = []
+        for start in stride(from: 0, to: received.count, by: blockSize) {
+            let block = received[start..<min(start + blockSize, received.count)]
+            let seed = block.first ?? 0
+            #expect(sameBytes(patternBytes(blockSize, seed: seed), block), "block at \(start) mixes writers")
+            seen.insert(seed)
+        }
+        #expect(seen.count == writers)
+    }
+
+    @Test func writeTimesOutWhenThePeerNeverReadsAndClosesTheConnection() async throws {
+        let (listener, client, server) = try await loopbackPair()
+        defer { listener.close(); client.close(); server.close() }
+        do {
+            for _ in 0..<1000 {
+                try await client.write([UInt8](repeating: 1, count: 1 << 20), timeout: .milliseconds(200))
+            }
+            Issue.record("1 GB went into a peer that never reads")
+        } catch let error as SocketError {
+            #expect(error.kind == .timedOut)
+        }
+        #expect(client.isClosed)
     }
 
     @Test func acceptThrowsClosedAfterListenerClose() async throws {
@@ -281,26 +349,27 @@ func readExactly(_ connection: TCPConnection, _ count: Int) async throws -> [UIn
                 Task { try? await connection.write(bytes) }
             }, onClose: { _ in connection.close() })
         }
+        // Opened, used and checked one after another, so that 2,000 connections are open at
+        // the same time without a burst that would starve other tests running in parallel.
         let count = 2_000
-        let ok = try await withThrowingTaskGroup(of: Bool.self) { group in
-            for i in 0..<count {
-                group.addTask {
-                    let client = try await TCPConnection.connect(to: listener.localAddress, timeout: .seconds(30))
-                    defer { client.close() }
-                    let message = Array("ping \(i)\n".utf8)
-                    try await client.write(message, timeout: .seconds(30))
-                    var echoed: [UInt8] = []
-                    while echoed.count < message.count {
-                        let chunk = try await client.read(timeout: .seconds(30))
-                        if chunk.isEmpty { break }
-                        echoed += chunk
-                    }
-                    return echoed == message
-                }
+        var clients: [TCPConnection] = []
+        defer { for client in clients { client.close() } }
+        for _ in 0..<count {
+            clients.append(try await TCPConnection.connect(to: listener.localAddress, timeout: .seconds(30)))
+        }
+        for (i, client) in clients.enumerated() {
+            try await client.write(Array("ping \(i)\n".utf8), timeout: .seconds(30))
+        }
+        var ok = 0
+        for (i, client) in clients.enumerated() {
+            let message = Array("ping \(i)\n".utf8)
+            var echoed: [UInt8] = []
+            while echoed.count < message.count {
+                let chunk = try await client.read(timeout: .seconds(30))
+                if chunk.isEmpty { break }
+                echoed += chunk
             }
-            var ok = 0
-            for try await success in group where success { ok += 1 }
-            return ok
+            if echoed == message { ok += 1 }
         }
         #expect(ok == count)
     }

@@ -1,3 +1,4 @@
+import Glibc
 import Synchronization
 import Testing
 @testable import Sockets
@@ -43,5 +44,17 @@ import Testing
         if cancelledInTime {
             #expect(result.filter { $0 % 2 == 1 }.isEmpty)
         }
+    }
+}
+
+@Suite struct ResourceLimitsTests {
+    @Test func raisingTheOpenFileLimitNeverLowersIt() {
+        var before = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &before)
+        let reported = ResourceLimits.raiseOpenFileLimit()
+        var after = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &after)
+        #expect(after.rlim_cur >= before.rlim_cur)
+        #expect(reported == Int(clamping: after.rlim_cur))
     }
 }

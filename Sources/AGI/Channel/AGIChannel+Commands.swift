@@ -18,6 +18,9 @@ extension AGIChannel {
 
     /// STREAM FILE. A missing file returns `failed == true` (AGISTATUS becomes FAILURE);
     /// a hang-up during playback (`result=-1` with `endpos > 0`) throws `AGIError.hangup`.
+    ///
+    /// The reply deadline is `defaultReplyTimeout` (60 s by default); for longer prompts raise
+    /// it in `AGISessionLimits` or send `.streamFile(...)` with `send(_:timeout:)`.
     public func streamFile(_ file: String, escapeDigits: String = "", offset: Int? = nil) async throws -> AGIPlayback {
         try playback(try await run(.streamFile(file, escapeDigits: escapeDigits, offset: offset)))
     }
@@ -116,8 +119,11 @@ extension AGIChannel {
     }
 
     /// EXEC: the application's return value (`-2`: no such application).
-    public func exec(_ application: String, _ arguments: String = "") async throws -> Int {
-        let reply = try await run(.exec(application, arguments))
+    ///
+    /// - Parameter timeout: how long the application may run (e.g. `Dial`); the reply deadline
+    ///   is this plus `replyTimeoutSlack`. `nil` uses `defaultReplyTimeout`.
+    public func exec(_ application: String, _ arguments: String = "", timeout: Duration? = nil) async throws -> Int {
+        let reply = try await run(.exec(application, arguments), ownTimeout: timeout)
         guard let value = reply.resultValue else { throw AGIError(.protocolViolation, "EXEC reply without a numeric result") }
         return value
     }

@@ -45,8 +45,7 @@ public final class AGIChannel: Sendable {
         let bytes = try command.encodedLine()
         let limits = core.limits
         let replyTimeout = ownTimeout.map { $0 + limits.replyTimeoutSlack } ?? limits.defaultReplyTimeout
-        let log = core.log
-        if log.isEnabled(.debug) { logCommand(command, log) }
+        if core.logsCommands { logCommand(command, core.log) }
         return try await core.perform(line: bytes, replyTimeout: replyTimeout)
     }
 

@@ -11,7 +11,7 @@ import Synchronization
 /// task. A failing session only ends itself: sessions share nothing but the counters here.
 ///
 /// Log events: `agi.server.listening`, `agi.client.refused` (reason `not_allowed`),
-/// `agi.session.refused` (reason `max_sessions`), `agi.server.draining`,
+/// `agi.session.refused` (reason `max_sessions` or `shutting_down`), `agi.server.draining`,
 /// `agi.server.force_close`, `agi.server.stopped`. Session lines carry `session=<id>`
 /// (and `uniqueid` once the environment is in, added by `AGISession`).
 public final class FastAGIServer: Sendable {
@@ -20,6 +20,11 @@ public final class FastAGIServer: Sendable {
     private let logger: Logger
     private let idPrefix: String
     private let state = Mutex(State())
+
+    private enum RefusalReason: String, Error {
+        case maxSessions = "max_sessions"
+        case shuttingDown = "shutting_down"
+    }
 
     private enum IdleWaiter {
         case waiting(CheckedContinuation<Void, Never>?)
@@ -88,22 +93,28 @@ public final class FastAGIServer: Sendable {
     /// Runs on the loop thread for every accepted connection: check, then hand to a task.
     private func admit(_ connection: TCPConnection) {
         let peer = connection.peerAddress
+        // Log before closing, so the line exists by the time the peer sees the close.
         guard configuration.allowedClients.permits(peer) else {
-            connection.close()
             logger.warning("agi.client.refused", ["peer": peer.description, "reason": "not_allowed"])
+            connection.close()
             return
         }
-        let id: UInt64? = state.withLock { s in
-            guard s.accepting, s.sessions.count < configuration.maxSessions else { return nil }
+        let admitted: Result<UInt64, RefusalReason> = state.withLock { s in
+            guard s.accepting else { return .failure(.shuttingDown) }
+            guard s.sessions.count < configuration.maxSessions else { return .failure(.maxSessions) }
             s.nextSession &+= 1
             s.sessions[s.nextSession] = connection
-            return s.nextSession
+            return .success(s.nextSession)
         }
-        guard let id else {
-            connection.close()
+        let id: UInt64
+        switch admitted {
+        case let .success(value):
+            id = value
+        case let .failure(reason):
             logger.warning("agi.session.refused", [
-                "peer": peer.description, "reason": "max_sessions", "max_sessions": String(configuration.maxSessions),
+                "peer": peer.description, "reason": reason.rawValue, "max_sessions": String(configuration.maxSessions),
             ])
+            connection.close()
             return
         }
         let sessionID = "\(idPrefix)-\(id)"

@@ -1,5 +1,6 @@
 import Foundation
 import StructuredLogging
+import Synchronization
 
 /// Runs one FastAGI session from the first byte to the close.
 ///
@@ -32,6 +33,7 @@ public enum AGISession {
                 sessionLog.info("agi.session.closed_before_environment", ["peer": transport.peerDescription])
             }
             transport.close()
+            core.disarm()
             sessionLog.info("agi.session.end", [
                 "duration_ms": milliseconds(since: started), "hungup": "false", "commands": "0",
                 "outcome": error.kind.name,
@@ -49,10 +51,12 @@ public enum AGISession {
         var outcome = "ok"
 
         if let handler = router.handler(for: environment.script) {
-            let task = startHandler(handler, channel: channel, log: log)
+            let outcomeBox = AGIOutcomeBox()
+            let task = startHandler(handler, channel: channel, log: log, outcome: outcomeBox)
             core.setHandlerTask(task)
             await task.value
             core.clearHandlerTask()
+            outcome = outcomeBox.value
         } else {
             outcome = "unknown_script"
             log.warning("agi.unknown_script", ["script": environment.script])
@@ -63,6 +67,7 @@ public enum AGISession {
 
         let hungUp = core.isHungUp
         transport.close()
+        core.disarm()
         log.info("agi.session.end", [
             "duration_ms": milliseconds(since: started), "hungup": hungUp ? "true" : "false",
             "commands": String(core.commandCount), "outcome": outcome,
@@ -74,15 +79,20 @@ public enum AGISession {
     /// An unstructured task does not inherit the caller's task executor preference (e.g. the
     /// socket-loop executor the server may run sessions on), so it is passed on explicitly:
     /// the handler then resumes on the thread that delivered the reply, with no extra hop.
-    private static func startHandler(_ handler: @escaping AGIHandler, channel: AGIChannel, log: Logger) -> Task<Void, Never> {
+    private static func startHandler(
+        _ handler: @escaping AGIHandler, channel: AGIChannel, log: Logger, outcome: AGIOutcomeBox
+    ) -> Task<Void, Never> {
         let body: @Sendable () async -> Void = {
             do {
                 try await handler(channel)
             } catch let error as AGIError {
+                outcome.set(error.kind == .hangup || error.kind == .deadChannel ? "hangup" : "error")
                 log.warning("agi.handler.error", ["error": error.kind.name, "reason": error.reason])
             } catch is CancellationError {
+                outcome.set("cancelled")
                 log.info("agi.handler.cancelled")
             } catch {
+                outcome.set("error")
                 log.warning("agi.handler.error", ["error": String(describing: type(of: error)),
                                                    "reason": String(describing: error)])
             }
@@ -98,4 +108,11 @@ public enum AGISession {
         let elapsed = ContinuousClock.now - start
         return String(AGICommand.milliseconds(elapsed))
     }
+}
+
+/// The handler's outcome for the session-end log line.
+final class AGIOutcomeBox: Sendable {
+    private let stored = Mutex("ok")
+    func set(_ value: String) { stored.withLock { $0 = value } }
+    var value: String { stored.withLock { $0 } }
 }

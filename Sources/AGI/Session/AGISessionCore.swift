@@ -20,7 +20,6 @@ final class AGISessionCore: Sendable {
         var assembler = AGIReplyAssembler()
         var result: Result<AGIResponse, AGIError>?
         var continuation: CheckedContinuation<AGIResponse, any Error>?
-        var timer: ScheduledTimer?
     }
 
     struct State: Sendable {
@@ -38,6 +37,9 @@ final class AGISessionCore: Sendable {
         var nextID: UInt64 = 0
         var commandCount = 0
         var failure: AGIError?
+        var deadline: AGISessionDeadline?
+        var armed: AGIArmedTimer?
+        var armGeneration: UInt64 = 0
     }
 
     /// Work to do after the lock is released.
@@ -51,18 +53,25 @@ final class AGISessionCore: Sendable {
     let transport: any AGITransport
     let limits: AGISessionLimits
     let logger: Mutex<Logger>
+    /// Debug logging of commands is on (checked without taking the logger's lock).
+    let logsCommands: Bool
     private let state: Mutex<State>
 
     init(transport: any AGITransport, limits: AGISessionLimits, logger: Logger) {
         self.transport = transport
         self.limits = limits
         self.logger = Mutex(logger)
+        self.logsCommands = logger.isEnabled(.debug)
         self.state = Mutex(State(
             splitter: AGILineSplitter(maxLineLength: limits.maxLineLength),
             phase: .environment(AGIEnvironmentParser(maxBytes: limits.maxEnvironmentBytes))))
     }
 
     var log: Logger { logger.withLock { $0 } }
+
+    func withState<R>(_ body: (inout State) -> R) -> R {
+        state.withLock { body(&$0) }
+    }
 
     // MARK: inbound
 
@@ -75,7 +84,8 @@ final class AGISessionCore: Sendable {
     func receive(_ chunk: ArraySlice<UInt8>) {
         var effects = Effects()
         state.withLock { s in
-            guard !s.closed else { return }
+            // After a fatal error the transport is being closed: ignore anything still arriving.
+            guard !s.closed, s.failure == nil else { return }
             // Move the splitter out so the line callback may mutate the rest of the state
             // (swapping in an empty one avoids copying its buffer).
             var splitter = s.splitter
@@ -121,8 +131,7 @@ final class AGISessionCore: Sendable {
                 s.pending = pending
                 markHungUp(state: &s, effects: &effects)
             case .reply(let result):
-                pending.timer?.cancel()
-                pending.timer = nil
+                if case .reply(let id, _)? = s.deadline?.purpose, id == pending.id { s.deadline = nil }
                 if let continuation = pending.continuation {
                     pending.continuation = nil
                     continuation.resume(with: result.mapError { $0 as any Error })
@@ -141,6 +150,7 @@ final class AGISessionCore: Sendable {
     private func finishEnvironment(_ result: Result<AGIEnvironment, AGIError>, state s: inout State) {
         guard s.environmentResult == nil else { return }
         s.environmentResult = result
+        if s.deadline?.purpose == .environment { s.deadline = nil }
         if let continuation = s.environmentContinuation {
             s.environmentContinuation = nil
             continuation.resume(returning: result)
@@ -157,7 +167,7 @@ final class AGISessionCore: Sendable {
     }
 
     /// A fatal problem: record it, fail every waiter, and close the transport.
-    private func fail(_ error: AGIError, state s: inout State, effects: inout Effects) {
+    func fail(_ error: AGIError, state s: inout State, effects: inout Effects) {
         if s.failure == nil {
             s.failure = error
             effects.logError = error
@@ -169,8 +179,6 @@ final class AGISessionCore: Sendable {
 
     private func failPending(_ error: AGIError, state s: inout State) {
         guard var pending = s.pending, pending.result == nil else { return }
-        pending.timer?.cancel()
-        pending.timer = nil
         pending.result = .failure(error)
         if let continuation = pending.continuation {
             pending.continuation = nil
@@ -192,9 +200,10 @@ final class AGISessionCore: Sendable {
             s.slotWaiters = []
         }
         perform(effects)
+        disarm()
     }
 
-    private func perform(_ effects: Effects) {
+    func perform(_ effects: Effects) {
         if let error = effects.logError {
             log.error("agi.session.error", ["error": error.kind.name, "reason": error.reason])
         }
@@ -206,10 +215,7 @@ final class AGISessionCore: Sendable {
     // MARK: environment
 
     func waitForEnvironment() async -> Result<AGIEnvironment, AGIError> {
-        let timer = ScheduledTimer.schedule(after: limits.environmentTimeout) { [weak self] in
-            self?.environmentTimedOut()
-        }
-        defer { timer.cancel() }
+        setDeadline(AGISessionDeadline(at: .now + limits.environmentTimeout, purpose: .environment))
         return await withCheckedContinuation { continuation in
             state.withLock { s in
                 if let result = s.environmentResult {
@@ -221,14 +227,17 @@ final class AGISessionCore: Sendable {
         }
     }
 
-    private func environmentTimedOut() {
-        var effects = Effects()
-        state.withLock { s in
+    /// A deadline passed (called with the lock held).
+    func expire(_ purpose: AGISessionDeadline.Purpose, state s: inout State, effects: inout Effects) {
+        switch purpose {
+        case .environment:
             guard s.environmentResult == nil else { return }
             fail(AGIError(.timedOut, "no complete environment block within \(limits.environmentTimeout)"),
                  state: &s, effects: &effects)
+        case .reply(let id, let timeout):
+            guard let pending = s.pending, pending.id == id, pending.result == nil else { return }
+            fail(AGIError(.timedOut, "no reply within \(timeout)"), state: &s, effects: &effects)
         }
-        perform(effects)
     }
 
     // MARK: hang-up
@@ -275,16 +284,10 @@ final class AGISessionCore: Sendable {
             s.pending = Pending(id: s.nextID)
             return s.nextID
         }
-        let timer = ScheduledTimer.schedule(after: replyTimeout) { [weak self] in
-            self?.replyTimedOut(id: id, after: replyTimeout)
-        }
-        state.withLock { s in
-            if s.pending?.id == id, s.pending?.result == nil { s.pending?.timer = timer } else { timer.cancel() }
-        }
+        setDeadline(AGISessionDeadline(at: .now + replyTimeout, purpose: .reply(id: id, timeout: replyTimeout)))
         do {
             try await transport.send(bytes)
         } catch {
-            timer.cancel()
             state.withLock { $0.pending = nil }
             throw AGIError(.closed, "connection closed while sending")
         }
@@ -308,15 +311,6 @@ final class AGISessionCore: Sendable {
         } catch {
             throw AGIError(.protocolViolation, "unexpected error")
         }
-    }
-
-    private func replyTimedOut(id: UInt64, after timeout: Duration) {
-        var effects = Effects()
-        state.withLock { s in
-            guard let pending = s.pending, pending.id == id, pending.result == nil else { return }
-            fail(AGIError(.timedOut, "no reply within \(timeout)"), state: &s, effects: &effects)
-        }
-        perform(effects)
     }
 
     private func acquireSlot() async throws(AGIError) {

@@ -36,19 +36,49 @@ public struct CIDRBlock: Sendable, Hashable, CustomStringConvertible {
         let masked = CIDRBlock.mask(bytes, length)
         self.network = masked.count == 4 ? .v4(masked[0], masked[1], masked[2], masked[3]) : .v6(masked)
         self.prefixLength = length
+        let bits = self.network.bits
+        self.storedNetworkBits = Pair(bits.high, bits.low)
+        // The prefix as a mask over the 128-bit form (IPv4 sits in the low 32 bits).
+        let width = bytes.count * 8
+        let hostBits = width - length
+        let full = CIDRBlock.ones(128 - hostBits, of: 128)
+        let familyMask = width == 32 ? Pair(0, 0xFFFF_FFFF) : Pair(.max, .max)
+        self.storedMaskBits = Pair(full.0 & familyMask.high, full.1 & familyMask.low)
+    }
+
+    /// Two 64-bit halves (a struct, so the block stays Hashable).
+    struct Pair: Hashable, Sendable {
+        var high: UInt64, low: UInt64
+        init(_ high: UInt64, _ low: UInt64) { self.high = high; self.low = low }
+        var tuple: (UInt64, UInt64) { (high, low) }
+    }
+
+    private let storedNetworkBits: Pair
+    private let storedMaskBits: Pair
+
+    /// A mask with the top `count` of `width` bits set, as high/low halves of 128 bits.
+    private static func ones(_ count: Int, of width: Int) -> (UInt64, UInt64) {
+        let n = max(0, min(count, 128))
+        let high: UInt64 = n >= 64 ? .max : (n == 0 ? 0 : ~UInt64(0) << (64 - n))
+        let rest = n - 64
+        let low: UInt64 = rest <= 0 ? 0 : (rest >= 64 ? .max : ~UInt64(0) << (64 - rest))
+        return (high, low)
     }
 
     /// Whether the peer's IP lies inside the block (the port is ignored).
     public func contains(_ address: SocketAddress) -> Bool { contains(address.ip) }
 
     public func contains(_ ip: IPAddress) -> Bool {
+        // Runs for every accepted connection: no allocation, two masked 64-bit compares.
         var candidate = ip
-        if case .v4 = network, let v4 = ip.mappedIPv4 { candidate = v4 }
-        let bytes = candidate.bytes
-        let own = network.bytes
-        guard bytes.count == own.count else { return false }
-        return CIDRBlock.mask(bytes, prefixLength) == own
+        if network.isV4, !ip.isV4, let v4 = ip.mappedIPv4 { candidate = v4 }
+        guard candidate.isV4 == network.isV4 else { return false }
+        let bits = candidate.bits
+        return bits.high & maskBits.high == networkBits.high && bits.low & maskBits.low == networkBits.low
     }
+
+    private var networkBits: (high: UInt64, low: UInt64) { (storedNetworkBits.high, storedNetworkBits.low) }
+    private var maskBits: (high: UInt64, low: UInt64) { (storedMaskBits.high, storedMaskBits.low) }
 
     public var description: String { "\(network)/\(prefixLength)" }
 

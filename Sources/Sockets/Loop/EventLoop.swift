@@ -23,6 +23,9 @@ final class EventLoop: @unchecked Sendable {  // mutable state is in `shared` (M
     /// Loop-confined: only the loop thread reads into it (push-mode receives).
     let readBuffer: UnsafeMutableRawBufferPointer
 
+    /// Job rounds per loop turn (see `run`).
+    static let drainRounds = 8
+
     /// Tag in the low bit of `epoll_event.data.u64`: 0 = connection, 1 = listener; 0 itself = wake fd.
     static let listenerTag: UInt64 = 1
 
@@ -171,15 +174,22 @@ final class EventLoop: @unchecked Sendable {  // mutable state is in `shared` (M
             for timer in due { timer.action() }
             due.removeAll(keepingCapacity: true)
             // Jobs posted so far (including releases of closed sockets: they run only after
-            // the batch above, so an event in that batch never meets a freed object).
-            shared.withLock { state in swap(&jobs, &state.jobs) }
-            for job in jobs {
-                switch job {
-                case let .closure(body): body()
-                case let .task(task): task.runSynchronously(on: executor)
+            // the batch above, so an event in that batch never meets a freed object). Jobs that
+            // these jobs post run in further rounds of the same turn: a new call goes from
+            // accept through its task, the environment read and the first command without
+            // waiting for other sockets' events in between. The rounds are bounded so that a
+            // task that keeps re-scheduling itself cannot starve I/O.
+            for _ in 0..<Self.drainRounds {
+                shared.withLock { state in swap(&jobs, &state.jobs) }
+                if jobs.isEmpty { break }
+                for job in jobs {
+                    switch job {
+                    case let .closure(body): body()
+                    case let .task(task): task.runSynchronously(on: executor)
+                    }
                 }
+                jobs.removeAll(keepingCapacity: true)
             }
-            jobs.removeAll(keepingCapacity: true)
         }
     }
 

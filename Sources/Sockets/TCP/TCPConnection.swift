@@ -31,12 +31,16 @@ public final class TCPConnection: Sendable {
         let timer: ScheduledTimer?
     }
 
+    /// A write waiting for room in the send buffer. It takes its place in the queue the moment
+    /// the first attempt comes up short (so a later writer can never slip in between); its
+    /// continuation is attached a moment later, and a write that completes or fails in that gap
+    /// leaves its result in `State.finishedWrites`.
     struct PendingWrite {
         let id: UInt64
         var bytes: [UInt8]
         var offset: Int
-        let continuation: UnsafeContinuation<Void, any Error>
-        let timer: ScheduledTimer?
+        var continuation: UnsafeContinuation<Void, any Error>?
+        var timer: ScheduledTimer?
     }
 
     struct Receiver {
@@ -49,12 +53,14 @@ public final class TCPConnection: Sendable {
         var nextID: UInt64 = 1
         var readWaiter: ReadWaiter?
         var writes: [PendingWrite] = []
+        var finishedWrites: [UInt64: Result<Void, any Error>] = [:]
         var connectWaiter: UnsafeContinuation<Void, any Error>?
         var connectTimer: ScheduledTimer?
         var receiver: Receiver?
         var receiving = false       // startReceiving was called
         var closeDelivered = false  // onClose ran (or is queued)
         var readEOF = false         // pull mode saw EOF: later reads return [] at once
+        var eventsWhileIdle: UInt32 = 0  // read edges that found neither receiver nor reader
     }
 
     init(fd: Int32, peer: SocketAddress, local: SocketAddress) {
@@ -88,12 +94,15 @@ public final class TCPConnection: Sendable {
         guard fd >= 0 else { throw SocketError.fromErrno(errno, "socket") }
         SocketOptions.noDelay(fd)
         var rc: Int32
+        var code: Int32 = 0
         repeat {
             rc = address.withSockAddr { Glibc.connect(fd, $0, $1) }
-        } while rc != 0 && errno == EINTR
-        let inProgress = rc != 0 && errno == EINPROGRESS
-        if rc != 0 && !inProgress {
-            let code = errno
+            code = rc == 0 ? 0 : errno
+        } while code == EINTR
+        // After an interrupted call the connect goes on: a repeat says EALREADY or EISCONN.
+        if code == EISCONN { code = 0 }
+        let inProgress = code == EINPROGRESS || code == EALREADY
+        if code != 0 && !inProgress {
             Glibc.close(fd)
             throw SocketError.fromErrno(code, "connect \(address)")
         }
@@ -168,14 +177,33 @@ public final class TCPConnection: Sendable {
             flushWrites()
         }
         if events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 || errorOrHangup {
-            // Without a FIN or error in this event, a short read means the socket is drained
-            // (stream socket, edge-triggered: later data raises a new edge), saving one recv.
-            handleReadable(shortReadDrains: events & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) == 0)
+            handleReadable(events: events)
         }
     }
 
+    static let hangupEvents = EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue
+
+    /// Loop thread, right after `startReceiving`: reads what is already there.
+    ///
+    /// A FastAGI peer sends its environment right after connecting, so it is usually waiting
+    /// in the socket before the loop has fetched its readiness edge; reading at once saves a
+    /// loop turn for every new call. Edges that found no receiver earlier say whether a FIN
+    /// may be pending too (then read to the end).
+    func handleFirstReceive() {
+        let pending: UInt32 = state.withLock { s in
+            defer { s.eventsWhileIdle = 0 }
+            return s.eventsWhileIdle
+        }
+        handleReadable(events: pending != 0 ? pending : EPOLLIN.rawValue)
+    }
+
     /// Loop thread only: feeds the push receiver, or completes a pending pull read.
-    func handleReadable(shortReadDrains: Bool = false) {
+    ///
+    /// `events` are the epoll flags that caused the call (0 = unknown): without a FIN or error
+    /// among them, a short read means the socket is drained (stream socket, edge-triggered:
+    /// later data raises a new edge), which saves the `recv` that would return EAGAIN.
+    func handleReadable(events: UInt32 = 0) {
+        let shortReadDrains = events != 0 && events & Self.hangupEvents == 0
         let buffer = EventLoop.shared.readBuffer
         var budget = 64  // chunks per turn, so one fire-hose peer cannot starve the others
         while budget > 0 {
@@ -183,7 +211,11 @@ public final class TCPConnection: Sendable {
             enum Step { case idle, chunk(Int, Receiver), eof(Receiver), failed(Int32, Receiver), pull }
             let step: Step = state.withLock { s in
                 guard s.fd >= 0 else { return .idle }
-                guard let receiver = s.receiver else { return s.readWaiter == nil ? .idle : .pull }
+                guard let receiver = s.receiver else {
+                    if s.readWaiter != nil { return .pull }
+                    s.eventsWhileIdle |= events == 0 ? EPOLLIN.rawValue | Self.hangupEvents : events
+                    return .idle
+                }
                 while true {
                     let n = recv(s.fd, buffer.baseAddress, buffer.count, 0)
                     if n > 0 { return .chunk(n, receiver) }

@@ -24,6 +24,7 @@ public final class TCPListener: Sendable {
         var nextWaiter: UInt64 = 0
         var onAccept: (@Sendable (TCPConnection) -> Void)?
         var paused = false
+        var lastExhaustionLog: UInt64 = 0
     }
 
     private init(fd: Int32, localAddress: SocketAddress, logger: Logger) {
@@ -115,7 +116,7 @@ public final class TCPListener: Sendable {
 
     /// One non-blocking accept. nil = nothing pending (or paused after EMFILE).
     private func acceptNow() throws -> TCPConnection? {
-        enum Outcome { case fd(Int32, SocketAddress?), wouldBlock, exhausted(Int32), failed(Int32) }
+        enum Outcome { case fd(Int32, SocketAddress?), wouldBlock, exhausted(Int32, log: Bool), failed(Int32) }
         let outcome: Outcome = try state.withLock { s in
             guard s.fd >= 0 else { throw SocketError.closedLocally }
             if s.paused { return .wouldBlock }
@@ -134,7 +135,11 @@ public final class TCPListener: Sendable {
                 case EAGAIN, EWOULDBLOCK: return .wouldBlock
                 case EMFILE, ENFILE, ENOBUFS, ENOMEM:
                     s.paused = true
-                    return .exhausted(code)
+                    // One log line per 10 s of exhaustion, not one per back-off.
+                    let now = EventLoop.now()
+                    let shouldLog = s.lastExhaustionLog == 0 || now - s.lastExhaustionLog > 10_000_000_000
+                    if shouldLog { s.lastExhaustionLog = now }
+                    return .exhausted(code, log: shouldLog)
                 default: return .failed(code)
                 }
             }
@@ -150,11 +155,13 @@ public final class TCPListener: Sendable {
             return connection
         case .wouldBlock:
             return nil
-        case let .exhausted(code):
-            logger.warning("socket.accept_paused", [
-                "listen": localAddress.description, "reason": String(cString: strerror(code)),
-                "backoff_ms": "100",
-            ])
+        case let .exhausted(code, shouldLog):
+            if shouldLog {
+                logger.warning("socket.accept_paused", [
+                    "listen": localAddress.description, "reason": String(cString: strerror(code)),
+                    "backoff_ms": "100",
+                ])
+            }
             ScheduledTimer.schedule(after: Self.backoff) { [weak self] in
                 guard let self else { return }
                 self.state.withLock { $0.paused = false }
@@ -183,8 +190,9 @@ public final class TCPListener: Sendable {
             } catch {
                 if let waiter { waiter.continuation.resume(throwing: error); continue }
                 if let error = error as? SocketError, error.kind == .closed { return }
+                // Not retried in a loop: a persistent error would spin. The next client retries.
                 logger.warning("socket.accept_failed", ["listen": localAddress.description, "error": "\(error)"])
-                continue
+                return
             }
             guard let connection else {
                 if let waiter { state.withLock { $0.waiters.insert(waiter, at: 0) } }

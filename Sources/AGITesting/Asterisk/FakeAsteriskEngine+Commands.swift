@@ -1,3 +1,4 @@
+import Foundation
 import AGI
 
 /// What each AGI command does in the fake, with Asterisk 22's replies.
@@ -9,6 +10,7 @@ extension FakeAsteriskEngine {
     }
 
     func execute(_ line: String) async {
+        fireTriggers(for: line)
         let argv = AsteriskArgumentParser.split(line)
         guard let spec = FakeCommandTable.find(argv) else {
             await write("510 Invalid or unknown command")
@@ -64,26 +66,37 @@ extension FakeAsteriskEngine {
             guard argc >= 2 else { return await usage(spec) }
             await exec(application: argv[1], options: argc > 2 ? argv[2...].joined(separator: " ") : "")
         case "set music":
-            guard argc == 3 || argc == 4, ["on", "off"].contains(arg(2).lowercased()) else { return await usage(spec) }
+            // Asterisk answers 0 whatever the word and class (an unknown class falls back to default).
+            guard argc >= 3 else { return await usage(spec) }
             await write("200 result=0")
         case "set callerid":
-            guard argc == 3 else { return await usage(spec) }
-            variables.environment["agi_callerid"] = argv[2]
+            if argc > 2 {
+                // ast_callerid_parse: `"Name" <number>`, `Name <number>` or just a number.
+                let text = argv[2]
+                if let open = text.lastIndex(of: "<"), let close = text.lastIndex(of: ">"), open < close {
+                    variables.environment["agi_callerid"] = String(text[text.index(after: open)..<close])
+                    let name = text[..<open].trimmingCharacters(in: .whitespaces)
+                    variables.environment["agi_calleridname"] = name.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                } else {
+                    variables.environment["agi_callerid"] = text
+                }
+            }
             await write("200 result=1")
         case "stream file":
             guard argc == 4 || argc == 5 else { return await usage(spec) }
             await play(file: argv[2], escape: argv[3], offsetSamples: argc == 5 ? max(int(4), 0) : 0, waitAfter: nil)
         case "control stream file":
-            guard argc >= 4 && argc <= 9 else { return await usage(spec) }
-            let offsetMs = argc == 9 ? max(int(8), 0) : 0
-            await play(file: argv[2], escape: argv[3], offsetSamples: offsetMs * 8, waitAfter: nil)
+            // CONTROL STREAM FILE file escape [skipms [ff [rew [pause [offsetms]]]]]: 3 name words.
+            guard argc >= 5 && argc <= 10 else { return await usage(spec) }
+            let offsetMs = argc == 10 ? max(int(9), 0) : 0
+            await play(file: argv[3], escape: argv[4], offsetSamples: offsetMs * 8, waitAfter: nil)
         case "get option":
             guard argc == 4 || argc == 5 else { return await usage(spec) }
             let timeout = argc == 5 ? int(4) : 0
             await play(file: argv[2], escape: argv[3], offsetSamples: 0,
                        waitAfter: .milliseconds(timeout < 0 ? 6000 : timeout))
         case "get data":
-            guard argc >= 3 && argc <= 5 else { return await usage(spec) }
+            guard argc >= 3 else { return await usage(spec) }
             await getData(prompt: argv[2], timeout: argc >= 4 ? int(3) : 0, maxDigits: argc >= 5 ? int(4) : 1024)
         case "wait for digit":
             guard argc == 4 else { return await usage(spec) }

@@ -52,9 +52,14 @@ enum FixtureError: Error, CustomStringConvertible {
 }
 
 enum FixtureLoader {
-    /// The package root, from this file's path (Tests/AGITests/FixtureLoader.swift).
+    /// The package root: the nearest folder above this file holding `Package.swift`.
     static var packageRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while url.path != "/" {
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+            url = url.deletingLastPathComponent()
+        }
+        return url
     }
 
     /// `../shared/fixtures/asterisk/` relative to the package root; a git worktree nested one

@@ -6,11 +6,16 @@ public struct FakeKeypress: Sendable, Equatable {
     public var digits: String
     /// Time between two digits (tone plus pause; Asterisk's SendDTMF(…,250) is about 350 ms).
     public var gap: Duration
+    /// If set, `at` counts from the moment the first command starting with this text
+    /// (case-insensitive, e.g. `"GET DATA"`) starts, instead of from the call's start.
+    /// Tests use it so that a slow machine cannot make the caller type too early.
+    public var afterCommand: String?
 
-    public init(at: Duration, digits: String, gap: Duration = .milliseconds(350)) {
+    public init(at: Duration, digits: String, gap: Duration = .milliseconds(350), afterCommand: String? = nil) {
         self.at = at
         self.digits = digits
         self.gap = gap
+        self.afterCommand = afterCommand
     }
 }
 
@@ -32,6 +37,8 @@ public struct FakeCall: Sendable {
     public var keypresses: [FakeKeypress]
     /// The caller hangs up at this call time (before `timeScale`).
     public var hangupAt: Duration?
+    /// If set, `hangupAt` counts from the start of the first command starting with this text.
+    public var hangupAfterCommand: String?
     /// Sound files that do not exist (STREAM FILE answers `result=-1 endpos=0`).
     public var missingSoundFiles: Set<String>
     /// If set, only these sound files exist (plus Asterisk's `beep`, `digits/*`, `letters/*`).
@@ -46,7 +53,7 @@ public struct FakeCall: Sendable {
     public init(
         script: String, arguments: [String] = [], environment: [String: String] = [:],
         variables: [String: String] = [:], answered: Bool = true, keypresses: [FakeKeypress] = [],
-        hangupAt: Duration? = nil, missingSoundFiles: Set<String> = [], knownSoundFiles: Set<String>? = nil,
+        hangupAt: Duration? = nil, hangupAfterCommand: String? = nil, missingSoundFiles: Set<String> = [], knownSoundFiles: Set<String>? = nil,
         soundDurations: [String: Duration] = [:], defaultSoundDuration: Duration = .seconds(2),
         timeScale: Double = 1.0
     ) {
@@ -57,6 +64,7 @@ public struct FakeCall: Sendable {
         self.answered = answered
         self.keypresses = keypresses
         self.hangupAt = hangupAt
+        self.hangupAfterCommand = hangupAfterCommand
         self.missingSoundFiles = missingSoundFiles
         self.knownSoundFiles = knownSoundFiles
         self.soundDurations = soundDurations

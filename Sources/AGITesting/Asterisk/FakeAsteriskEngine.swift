@@ -13,7 +13,8 @@ final class FakeAsteriskEngine {
     }
 
     enum TimerAction {
-        case keypress(Character)
+        /// The first digit now, the rest one `gap` apart (chained, so they never reorder).
+        case keypresses([Character], gap: Duration)
         case callerHangup
         case finish(serial: Int)
         case promptEnd(serial: Int)
@@ -60,6 +61,8 @@ final class FakeAsteriskEngine {
     var closedByServer = false
     var timedOut = false
     var splitter = AGILineSplitter(maxLineLength: 1 << 20)
+    /// Actions waiting for a command to start: (upper-cased prefix, delay, action).
+    var triggers: [(prefix: String, delay: Duration, action: TimerAction)] = []
 
     init(call: FakeCall, environment: [(String, String)], transport: any AGITransport,
          events: AsyncStream<Event>.Continuation) {
@@ -144,12 +147,21 @@ final class FakeAsteriskEngine {
 
     func begin(environmentLines: [String], deadline: Duration) async {
         await write(environmentLines)
-        for press in call.keypresses {
-            for (index, digit) in press.digits.enumerated() {
-                schedule(after: press.at + press.gap * index, .keypress(digit))
+        for press in call.keypresses where !press.digits.isEmpty {
+            let action = TimerAction.keypresses(Array(press.digits), gap: press.gap)
+            if let prefix = press.afterCommand {
+                triggers.append((prefix.uppercased(), press.at, action))
+            } else {
+                schedule(after: press.at, action)
             }
         }
-        if let hangupAt = call.hangupAt { schedule(after: hangupAt, .callerHangup) }
+        if let hangupAt = call.hangupAt {
+            if let prefix = call.hangupAfterCommand {
+                triggers.append((prefix.uppercased(), hangupAt, .callerHangup))
+            } else {
+                schedule(after: hangupAt, .callerHangup)
+            }
+        }
         let events = self.events
         timerTasks[0] = Task {
             try? await Task.sleep(for: deadline)
@@ -218,6 +230,17 @@ final class FakeAsteriskEngine {
         await execute(line)
     }
 
+    /// Starts the timers that wait for a command starting like `line`.
+    func fireTriggers(for line: String) {
+        guard !triggers.isEmpty else { return }
+        let upper = line.uppercased()
+        triggers.removeAll { trigger in
+            guard upper.hasPrefix(trigger.prefix) else { return false }
+            schedule(after: trigger.delay, trigger.action)
+            return true
+        }
+    }
+
     func drainQueue() async {
         while !queued.isEmpty, !noticePending, !finished {
             if let current = running {
@@ -258,7 +281,9 @@ final class FakeAsteriskEngine {
 
     func fire(_ action: TimerAction) async {
         switch action {
-        case .keypress(let digit):
+        case .keypresses(let digits, let gap):
+            guard let digit = digits.first else { return }
+            if digits.count > 1 { schedule(after: gap, .keypresses(Array(digits.dropFirst()), gap: gap)) }
             await keypress(digit)
         case .callerHangup:
             await channelHangup(cause: "caller hung up")

@@ -1,0 +1,55 @@
+import Glibc
+import StructuredLogging
+import Synchronization
+import Testing
+@testable import Sockets
+
+@Suite struct FileDescriptorExhaustionTests {
+    /// Runs in a child process (the descriptor limit is process-wide): with every descriptor in
+    /// use, the listener logs once, backs off instead of spinning, and accepts again once
+    /// descriptors are free.
+    @Test func acceptBacksOffOnEMFILEAndRecovers() async {
+        await #expect(processExitsWith: .success) {
+            let logs = InMemoryLogHandler()
+            let listener = try TCPListener.listen(
+                on: try SocketAddress.parse("127.0.0.1:0"), logger: Logger(handler: logs, level: .debug))
+            let accepted = Mutex<[TCPConnection]>([])
+            listener.startAccepting { connection in accepted.withLock { $0.append(connection) } }
+            // Let Dispatch set up its timer machinery (it needs descriptors and traps without them).
+            try await Task.sleep(for: .milliseconds(5))
+            // Leave room for only a few more descriptors.
+            var limits = rlimit()
+            getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limits)
+            limits.rlim_cur = min(limits.rlim_cur, 4096)  // keeps the probe below short
+            guard setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limits) == 0 else { exit(2) }
+            var probe = [Int32]()
+            while true {
+                let fd = dup(0)
+                if fd < 0 { break }
+                probe.append(fd)
+            }
+            for fd in probe { close(fd) }
+            let openNow = Int(limits.rlim_cur) - probe.count
+            limits.rlim_cur = rlim_t(openNow + 12)
+            guard setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limits) == 0 else { exit(3) }
+            // Clients take descriptors until none are left; the server side then hits EMFILE.
+            var clients: [TCPConnection] = []
+            while clients.count < 50 {
+                do { clients.append(try await TCPConnection.connect(to: listener.localAddress, timeout: .seconds(2))) } catch { break }
+            }
+            try await Task.sleep(for: .milliseconds(400))  // several back-off periods
+            let paused = logs.records(event: "socket.accept_paused").count
+            guard paused == 1 else { exit(4) }
+            let before = accepted.withLock { $0.count }
+            guard before < clients.count else { exit(5) }  // some clients must be waiting in the backlog
+            // Free descriptors (a closed client stays in the backlog and is still accepted):
+            // every held-back connection gets accepted after the back-off.
+            for connection in accepted.withLock({ $0 }) { connection.close() }
+            for client in clients { client.close() }
+            try await Task.sleep(for: .milliseconds(500))
+            let after = accepted.withLock { $0.count }
+            guard after == clients.count else { exit(6) }
+            exit(0)
+        }
+    }
+}
