@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "StructuredLoggingTests", dependencies: ["StructuredLogging"], swiftSettings: strict),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"], swiftSettings: strict),
         .testTarget(name: "AGITests", dependencies: ["AGI", "AGITesting", "Sockets"], swiftSettings: strict),
-        .testTarget(name: "IdentityNumbersTests", dependencies: ["IdentityNumbers"], swiftSettings: strict),
+        .testTarget(name: "IdentityNumbersTests", dependencies: ["IdentityNumbers"], exclude: ["Reference"], swiftSettings: strict),
         .testTarget(name: "JOSETests", dependencies: ["JOSE"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
         .testTarget(name: "CIBATests", dependencies: ["CIBA", "JOSE", "HTTPServer", "Sockets", "StructuredLogging"], swiftSettings: strict),

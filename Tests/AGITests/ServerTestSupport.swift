@@ -101,3 +101,10 @@ func eventually(timeout: Duration = .seconds(5), _ condition: @Sendable () -> Bo
     }
     return condition()
 }
+
+/// Runs `body` on the socket loop thread (`SocketLoopExecutor`), as FastAGI sessions run in
+/// production. Timing assertions then hold even while other suites in the same test process
+/// block the (two-thread) cooperative pool with synchronous work.
+func onSocketLoop<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+    try await withTaskExecutorPreference(SocketLoopExecutor.shared, operation: body)
+}

@@ -14,7 +14,6 @@ import Testing
             let listener = try TCPListener.listen(
                 on: try SocketAddress.parse("127.0.0.1:0"), logger: Logger(handler: logs, level: .debug))
             let accepted = Mutex<[TCPConnection]>([])
-            listener.startAccepting { connection in accepted.withLock { $0.append(connection) } }
             // Let Dispatch set up its timer machinery (it needs descriptors and traps without them).
             try await Task.sleep(for: .milliseconds(5))
             // Leave room for only a few more descriptors.
@@ -32,16 +31,19 @@ import Testing
             let openNow = Int(limits.rlim_cur) - probe.count
             limits.rlim_cur = rlim_t(openNow + 12)
             guard setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limits) == 0 else { exit(3) }
-            // Clients take descriptors until none are left; the server side then hits EMFILE.
+            // Clients take every descriptor left (the kernel completes their handshakes into the
+            // backlog); only then does the server start accepting, and hits EMFILE at once.
             var clients: [TCPConnection] = []
             while clients.count < 50 {
                 do { clients.append(try await TCPConnection.connect(to: listener.localAddress, timeout: .seconds(2))) } catch { break }
             }
+            listener.startAccepting { connection in accepted.withLock { $0.append(connection) } }
             try await Task.sleep(for: .milliseconds(400))  // several back-off periods
             let paused = logs.records(event: "socket.accept_paused").count
             guard paused == 1 else { exit(4) }
             let before = accepted.withLock { $0.count }
-            guard before < clients.count else { exit(5) }  // some clients must be waiting in the backlog
+            guard clients.count >= 2 else { exit(Int32(20 + clients.count)) }
+            guard before < clients.count else { exit(Int32(100 + before)) }  // some clients must be waiting in the backlog
             // Free descriptors (a closed client stays in the backlog and is still accepted):
             // every held-back connection gets accepted after the back-off.
             for connection in accepted.withLock({ $0 }) { connection.close() }

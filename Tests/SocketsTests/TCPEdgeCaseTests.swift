@@ -4,38 +4,42 @@ import Testing
 
 @Suite struct TCPEdgeCaseTests {
     @Test func connectTimesOutWhenTheListenerNeverAccepts() async throws {
-        // Backlog 1 and nobody accepting: once the accept queue is full the kernel drops
-        // further SYNs, so a connect hangs until our timeout.
-        let listener = try TCPListener.listen(on: try SocketAddress.parse("127.0.0.1:0"), backlog: 1)
-        defer { listener.close() }
-        var opened: [TCPConnection] = []
-        defer { for c in opened { c.close() } }
-        var timedOut = false
-        for _ in 0..<16 {
-            do {
-                opened.append(try await TCPConnection.connect(to: listener.localAddress, timeout: .milliseconds(300)))
-            } catch let error as SocketError where error.kind == .timedOut {
-                timedOut = true
-                break
+        try await onSocketLoop {
+            // Backlog 1 and nobody accepting: once the accept queue is full the kernel drops
+            // further SYNs, so a connect hangs until our timeout.
+            let listener = try TCPListener.listen(on: try SocketAddress.parse("127.0.0.1:0"), backlog: 1)
+            defer { listener.close() }
+            var opened: [TCPConnection] = []
+            defer { for c in opened { c.close() } }
+            var timedOut = false
+            for _ in 0..<16 {
+                do {
+                    opened.append(try await TCPConnection.connect(to: listener.localAddress, timeout: .milliseconds(300)))
+                } catch let error as SocketError where error.kind == .timedOut {
+                    timedOut = true
+                    break
+                }
             }
+            #expect(timedOut)
         }
-        #expect(timedOut)
     }
 
     @Test func cancellingOneAcceptLeavesTheOtherWaiting() async throws {
-        let listener = try TCPListener.listen(on: try SocketAddress.parse("127.0.0.1:0"))
-        defer { listener.close() }
-        let first = Task { try await listener.accept() }
-        let second = Task { try await listener.accept() }
-        try await Task.sleep(for: .milliseconds(50))
-        first.cancel()
-        let firstResult = await first.result
-        #expect(throws: CancellationError.self) { try firstResult.get() }
-        let client = try await TCPConnection.connect(to: listener.localAddress)
-        defer { client.close() }
-        let accepted = try await second.value
-        defer { accepted.close() }
-        #expect(accepted.peerAddress == client.localAddress)
+        try await onSocketLoop {
+            let listener = try TCPListener.listen(on: try SocketAddress.parse("127.0.0.1:0"))
+            defer { listener.close() }
+            let first = Task(executorPreference: SocketLoopExecutor.shared) { try await listener.accept() }
+            let second = Task(executorPreference: SocketLoopExecutor.shared) { try await listener.accept() }
+            try await Task.sleep(for: .milliseconds(50))
+            first.cancel()
+            let firstResult = await first.result
+            #expect(throws: CancellationError.self) { try firstResult.get() }
+            let client = try await TCPConnection.connect(to: listener.localAddress)
+            defer { client.close() }
+            let accepted = try await second.value
+            defer { accepted.close() }
+            #expect(accepted.peerAddress == client.localAddress)
+        }
     }
 
     @Test func pushModeDeliversAMegabyteInOrder() async throws {
@@ -49,7 +53,7 @@ import Testing
                 chunks.withLock { $0 += 1 }
                 received.withLock { $0 += chunk }
             }, onClose: { _ in done.resume() })
-            Task {
+            Task(executorPreference: SocketLoopExecutor.shared) {
                 try await client.write(payload, timeout: .seconds(10))
                 client.shutdownWrite()
             }

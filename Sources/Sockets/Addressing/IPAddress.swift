@@ -62,7 +62,7 @@ public enum IPAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// 0.0.0.0 or :: (listen on every interface).
-    public var isWildcard: Bool { bytes.allSatisfy { $0 == 0 } }
+    public var isWildcard: Bool { let b = bits; return b.high == 0 && b.low == 0 }
 
     /// `10.1.2.3` or the RFC 5952 text of an IPv6 address (`::1`).
     public var description: String {

@@ -1,0 +1,65 @@
+import Foundation
+import JOSE
+
+/// The provider's signing keys, cached for `jwksLifetime`.
+///
+/// Key rotation: a token whose `kid` is not in the cached set triggers ONE refetch, but at most
+/// one per `jwksRefetchCooldown` (measured from the last fetch of any kind), so a stream of
+/// tokens with made-up key ids cannot turn us into a request amplifier against the provider.
+actor JWKSCache {
+    private let settings: ProviderSettings
+    private let http: ProviderHTTPClient
+    private let jwksURI: @Sendable () async throws -> URL
+    private var cached: JWKSet?
+    private var fetchedAt: Duration?
+    private var lastAttempt: Duration?
+
+    init(settings: ProviderSettings, http: ProviderHTTPClient, jwksURI: @escaping @Sendable () async throws -> URL) {
+        self.settings = settings
+        self.http = http
+        self.jwksURI = jwksURI
+    }
+
+    /// The cached set, fetched first if missing or older than `jwksLifetime`.
+    func current() async throws -> JWKSet {
+        let now = http.clock.now()
+        if let cached, let fetchedAt, now - fetchedAt < settings.jwksLifetime { return cached }
+        do {
+            return try await fetch()
+        } catch let failure as CIBAFailure {
+            if let cached, failure.kind != .configuration {
+                http.logger.warning("ciba.jwks.stale", ["reason": failure.code])
+                return cached
+            }
+            throw failure
+        }
+    }
+
+    /// Refetches because a token named an unknown key; `nil` when the cooldown forbids it.
+    func refetchForUnknownKey() async throws -> JWKSet? {
+        if let lastAttempt, http.clock.now() - lastAttempt < settings.jwksRefetchCooldown {
+            http.logger.info("ciba.jwks.refetch_suppressed")
+            return nil
+        }
+        return try await fetch()
+    }
+
+    private func fetch() async throws -> JWKSet {
+        lastAttempt = http.clock.now()
+        let url = try await jwksURI()
+        try settings.endpointPolicy.check(url, role: "jwks_uri")
+        let request = HTTPTransportRequest(method: "GET", url: url, headers: [("Accept", "application/json")],
+                                           timeout: settings.requestTimeout)
+        let response = try await http.send(request, endpoint: "jwks")
+        guard response.status == 200 else {
+            throw CIBAFailure(.providerError, "jwks answered HTTP \(response.status)", status: response.status)
+        }
+        guard let set = try? JWKSet.parse(response.body) else {
+            throw CIBAFailure(.providerError, "jwks document is not a JWK set (\(ResponseHint.describe(response)))",
+                              status: response.status)
+        }
+        cached = set
+        fetchedAt = http.clock.now()
+        return set
+    }
+}

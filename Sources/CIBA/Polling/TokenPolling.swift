@@ -1,0 +1,151 @@
+import Foundation
+import JOSE
+import StructuredLogging
+
+extension BackchannelAuthenticator {
+    static let cibaGrantType = "urn:openid:params:grant-type:ciba"
+    /// Added to the interval on every `slow_down` (CIBA Core §11: "at least 5 seconds").
+    static let slowDownIncrement: Duration = .seconds(5)
+    /// Upper bound of the retry backoff after transient failures.
+    static let maxBackoff: Duration = .seconds(30)
+
+    /// Polls the token endpoint until the user answers, then validates the ID token.
+    ///
+    /// - Waits `interval` (default 5 s) after the grant and after every answer before the next
+    ///   poll, so polls are never closer than `interval`; `slow_down` adds 5 s for this and all
+    ///   later polls.
+    /// - Deadline = grant received + `expires_in`: no poll is ever sent at or after it; reaching
+    ///   it gives `expired` (or, if the last attempts failed transiently, that failure).
+    /// - 5xx, 429, timeouts and network errors are retried with exponential backoff
+    ///   (2×, 4×, ... the interval, at most 30 s) inside the deadline.
+    /// - Cancelling the calling task stops at once: the in-flight request is cancelled, no
+    ///   further request is sent, and `CancellationError` is thrown.
+    ///
+    /// `expectedClaim`: e.g. `("ssn", "196802020575")`; a different value is `identityMismatch`.
+    public func pollForIdentity(_ grant: BackchannelGrant, expectedClaim: (name: String, value: String)?,
+                                onEvent: @escaping @Sendable (PollEvent) async -> Void) async throws -> VerifiedIdentity {
+        var polls = 0
+        do {
+            let identity = try await poll(grant, expectedClaim: expectedClaim, onEvent: onEvent, polls: &polls)
+            logger.info("ciba.poll.finished", ["outcome": "verified", "polls": String(polls)])
+            return identity
+        } catch var failure as CIBAFailure {
+            failure.polls = polls
+            logger.info("ciba.poll.finished", ["outcome": failure.code, "polls": String(polls),
+                                               "reason": failure.tokenProblem ?? failure.providerError ?? ""])
+            throw failure
+        } catch {
+            logger.info("ciba.poll.finished", ["outcome": "cancelled", "polls": String(polls)])
+            throw error
+        }
+    }
+
+    private func poll(_ grant: BackchannelGrant, expectedClaim: (name: String, value: String)?,
+                      onEvent: @escaping @Sendable (PollEvent) async -> Void, polls: inout Int) async throws -> VerifiedIdentity {
+        let metadata = try await metadata()
+        let deadline = grant.receivedAt + .seconds(grant.expiresIn)
+        var interval = grant.effectiveInterval
+        var nextPollAt = grant.receivedAt + interval
+        var transientFailures = 0
+        var lastTransient: CIBAFailure?
+        let secrets = self.secrets + [grant.authReqID]
+
+        while true {
+            try Task.checkCancellation()
+            guard nextPollAt < deadline else {
+                if let lastTransient { throw lastTransient }
+                throw CIBAFailure(.expired, "the request expired before the user answered")
+            }
+            try await clock.sleep(until: nextPollAt)
+            try Task.checkCancellation()
+
+            var request = try formRequest(url: metadata.tokenEndpoint,
+                                          fields: [("grant_type", BackchannelAuthenticator.cibaGrantType),
+                                                   ("auth_req_id", grant.authReqID)])
+            let remaining = deadline - clock.now()
+            guard remaining > .zero else { continue }
+            request.timeout = min(settings.requestTimeout, remaining)
+            polls += 1
+
+            let response: HTTPTransportResponse
+            do {
+                response = try await http.send(request, endpoint: "token")
+            } catch let failure as CIBAFailure where failure.kind == .unreachable {
+                transientFailures += 1
+                lastTransient = failure
+                let delay = backoff(interval: interval, failures: transientFailures)
+                nextPollAt = clock.now() + delay
+                await onEvent(.retrying(reason: failure.code, poll: polls, retryIn: delay))
+                continue
+            }
+            let answeredAt = clock.now()
+
+            if response.status == 200 {
+                return try await identity(from: response, expectedClaim: expectedClaim, polls: polls)
+            }
+            if let error = OAuthErrorResponse.parse(response, redacting: secrets) {
+                switch error.error {
+                case "authorization_pending":
+                    transientFailures = 0
+                    lastTransient = nil
+                    nextPollAt = answeredAt + interval
+                    await onEvent(.pending(description: error.description, poll: polls))
+                    continue
+                case "slow_down":
+                    transientFailures = 0
+                    lastTransient = nil
+                    interval += BackchannelAuthenticator.slowDownIncrement
+                    nextPollAt = answeredAt + interval
+                    logger.info("ciba.poll.slow_down", ["interval_s": String(interval.components.seconds)])
+                    await onEvent(.slowDown(newInterval: interval, poll: polls))
+                    continue
+                case "expired_token":
+                    throw error.failure(.expired, "the provider says the request expired")
+                case "access_denied":
+                    throw error.failure(.accessDenied, "the user declined")
+                case "invalid_grant":
+                    if answeredAt >= deadline { throw error.failure(.expired, "the request expired (invalid_grant)") }
+                    throw error.failure(.providerError, "the provider no longer accepts this request (invalid_grant)")
+                case "invalid_client", "unauthorized_client":
+                    throw error.failure(.configuration, "the provider rejected our client credentials (\(error.error))")
+                default:
+                    throw error.failure(.providerError, "token request failed with \(error.error)")
+                }
+            }
+            if response.status >= 500 || response.status == 429 || response.status == 408 {
+                transientFailures += 1
+                lastTransient = CIBAFailure(.providerError,
+                    "token endpoint answered HTTP \(response.status) (\(ResponseHint.describe(response)))", status: response.status)
+                let delay = backoff(interval: interval, failures: transientFailures)
+                nextPollAt = answeredAt + delay
+                await onEvent(.retrying(reason: "http_\(response.status)", poll: polls, retryIn: delay))
+                continue
+            }
+            if response.status == 401 {
+                throw CIBAFailure(.configuration, "the provider rejected our client credentials (HTTP 401)", status: 401)
+            }
+            if response.status == 404 { await metadataCache.invalidate() }
+            throw CIBAFailure(.providerError, "token endpoint answered HTTP \(response.status) (\(ResponseHint.describe(response)))",
+                              status: response.status)
+        }
+    }
+
+    /// `interval × 2^failures`, capped at `max(interval, 30 s)`.
+    func backoff(interval: Duration, failures: Int) -> Duration {
+        let factor = 1 << min(failures, 6)
+        return min(interval * factor, max(interval, BackchannelAuthenticator.maxBackoff))
+    }
+
+    private func identity(from response: HTTPTransportResponse, expectedClaim: (name: String, value: String)?,
+                          polls: Int) async throws -> VerifiedIdentity {
+        guard let object = JSONText.object(response.body) else {
+            throw CIBAFailure(.providerError, "token answer is not a JSON object (\(ResponseHint.describe(response)))",
+                              status: response.status)
+        }
+        guard let idToken = JSONText.string(object, "id_token") else {
+            throw CIBAFailure(.providerError, "token answer has no id_token", status: response.status)
+        }
+        let claims = try await validator.validate(idToken, keySource: jwksCache, expectedClaim: expectedClaim)
+        return VerifiedIdentity(claims: claims, polls: polls)
+    }
+}

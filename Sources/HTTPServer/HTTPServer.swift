@@ -1,1 +1,0 @@
-// Module HTTPServer: see the module's README section in the top-level README.

@@ -1,1 +1,0 @@
-// Module JOSE: see the module's README section in the top-level README.

@@ -1,0 +1,64 @@
+import CIBA
+import Foundation
+import Testing
+
+@Suite("Form encoding and clocks")
+struct SupportTests {
+    @Test("form encoding escapes everything but unreserved characters; + stays a plus")
+    func formEncoding() {
+        #expect(FormEncoding.encode("a b+c&d=e/ö") == "a%20b%2Bc%26d%3De%2F%C3%B6")
+        #expect(FormEncoding.encode([("k 1", "v+1"), ("x", "")]) == "k%201=v%2B1&x=")
+        #expect(FormEncoding.decodeComponent("a+b%2Bc%C3%B6%zz") == "a b+cö%zz")
+        let fields = [("binding_message", "Bank + support & more"), ("authorization_details", #"[{"type":"phoneAuth"}]"#)]
+        let decoded = FormEncoding.decode(FormEncoding.encode(fields))
+        #expect(decoded.map(\.0) == fields.map(\.0))
+        #expect(decoded.map(\.1) == fields.map(\.1))
+    }
+
+    @Test("ScaledClock runs faster than real time and sleeps to its deadline")
+    func scaledClock() async throws {
+        let clock = ScaledClock(factor: 100)
+        let start = clock.now
+        try await clock.sleep(for: .seconds(2))
+        #expect(start.duration(to: clock.now) >= .seconds(2))
+        #expect(ScaledClock(factor: 0).factor == 1)
+    }
+
+    @Test("ManualClock sleepers wake only when time passes their deadline")
+    func manualClock() async throws {
+        let clock = ManualClock(autoAdvance: false)
+        let task = Task { try await clock.sleep(for: .seconds(5)) }
+        #expect(await clock.waitForSleepers(1))
+        clock.advance(by: .seconds(4))
+        #expect(clock.sleeperCount == 1)
+        clock.advance(by: .seconds(1))
+        try await task.value
+        #expect(clock.sleeperCount == 0)
+    }
+
+    @Test("SHA-256 test helper matches the FIPS 180-2 vector")
+    func sha256Vector() {
+        let digest = SHA256ForTest.hash(Array("abc".utf8)).map { String(format: "%02x", $0) }.joined()
+        #expect(digest == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+}
+
+@Suite("Recording transport")
+struct RecordingTransportTests {
+    @Test("summaries show endpoints, harmless parameters and statuses, never secrets")
+    func summaries() async throws {
+        let provider = TestProvider()
+        let recorder = RecordingTransport(wrapping: provider.transport)
+        provider.transport.on("/oauth2/token", [TestProvider.pending, TestProvider.tokenResponse(TestProvider.sign(TestProvider.claims()))])
+        let auth = BackchannelAuthenticator(settings: TestProvider.settings(.clientSecretPost(secret: TestProvider.secret)),
+                                            transport: recorder, clock: provider.clock, logger: .disabled)
+        _ = try await auth.pollForIdentity(try await provider.start(auth), expectedClaim: nil) { _ in }
+        let lines = recorder.exchanges.map(\.description)
+        #expect(lines.count == 5)
+        #expect(lines[1].hasPrefix("POST /ciba/bc-authorize [scope=openid login_hint=… acr_values=urn:grn:authn:se:bankid"))
+        #expect(lines[2].hasSuffix("-> 400 authorization_pending"))
+        for line in lines {
+            #expect(!line.contains(TestProvider.secret) && !line.contains(TestProvider.number) && !line.contains(TestProvider.authReqID))
+        }
+    }
+}

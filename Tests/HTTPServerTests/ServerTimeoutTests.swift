@@ -1,0 +1,126 @@
+import Foundation
+import Sockets
+import Testing
+@testable import HTTPServer
+
+/// Slow and idle clients, and shutdown with connections open.
+@Suite struct ServerTimeoutTests {
+    static var fastLimits: HTTPServerLimits {
+        var limits = HTTPServerLimits()
+        limits.requestTimeout = .milliseconds(400)
+        limits.idleTimeout = .milliseconds(600)
+        return limits
+    }
+
+    @Test func slowClientWithHalfARequestGets408AndIsDropped() async throws {
+        try await withServer(limits: Self.fastLimits) { address, server in
+            let client = try await RawHTTPClient(address)
+            try await client.send("GET /half HTTP/1.1\r\nHost: t\r\nX-Never")  // and then nothing
+            let started = ContinuousClock.now
+            let response = try #require(try await client.readResponse(timeout: .seconds(15)))
+            #expect(response.status == 408)
+            #expect(ContinuousClock.now - started < .seconds(8))
+            #expect(await client.isClosedByServer(within: .seconds(5)))
+            // The server lingers briefly after its half-close, then lets the connection go.
+            let deadline = ContinuousClock.now + .seconds(3)
+            while server.openConnections > 0 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(server.openConnections == 0)
+        }
+    }
+
+    @Test func tricklingClientCannotExtendTheRequestDeadline() async throws {
+        try await withServer(limits: Self.fastLimits) { address, _ in
+            let client = try await RawHTTPClient(address)
+            try await client.send("G")
+            let started = ContinuousClock.now
+            // One byte every 100 ms would keep a per-read timeout happy forever.
+            let connection = client.connection
+            let trickle = Task {
+                for byte in "ET / HTTP/1.1\r\nHost: t\r\nX-Slow: " + String(repeating: "a", count: 150) {
+                    try await Task.sleep(for: .milliseconds(100))
+                    try await connection.write(Array(String(byte).utf8), timeout: .seconds(1))
+                }
+            }
+            defer { trickle.cancel() }
+            let response = try #require(try await client.readResponse(timeout: .seconds(10)))
+            #expect(response.status == 408)
+            // The trickle would take 17 s; a per-read timeout would not fire before its end.
+            #expect(ContinuousClock.now - started < .seconds(10))
+        }
+    }
+
+    @Test func slowBodyTimesOutToo() async throws {
+        try await withServer(limits: Self.fastLimits) { address, _ in
+            let client = try await RawHTTPClient(address)
+            try await client.send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc")
+            let response = try #require(try await client.readResponse(timeout: .seconds(15)))
+            #expect(response.status == 408)
+        }
+    }
+
+    @Test func idleKeepAliveConnectionIsClosedQuietly() async throws {
+        try await withServer(limits: Self.fastLimits) { address, _ in
+            let client = try await RawHTTPClient(address)
+            try await client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try #require(try await client.readResponse()).status == 200)
+            // No further request: the server closes after the idle timeout without a 408.
+            #expect(await client.isClosedByServer(within: .seconds(3)))
+            #expect(client.leftover.isEmpty)
+        }
+    }
+
+    @Test func shutdownClosesIdleConnectionsAndCancelsHandlers() async throws {
+        let server = HTTPServer(listen: try SocketAddress.parse("127.0.0.1:0"), logger: .disabled, handler: echoHandler)
+        let address = try server.start()
+        let idle = try await RawHTTPClient(address)
+        let busy = try await RawHTTPClient(address)
+        try await busy.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")  // handler sleeps 30 s
+        try await idle.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(try #require(try await idle.readResponse()).status == 200)
+        try await Task.sleep(for: .milliseconds(100))
+
+        let started = ContinuousClock.now
+        await server.shutdown()
+        #expect(ContinuousClock.now - started < .seconds(6))
+        #expect(await idle.isClosedByServer(within: .seconds(5)))
+        #expect(await busy.isClosedByServer(within: .seconds(5)))
+        #expect(server.openConnections == 0)
+        await #expect(throws: (any Error).self) {
+            _ = try await TCPConnection.connect(to: address, timeout: .seconds(1))
+        }
+    }
+
+    @Test func shutdownDoesNotWaitForeverForAHandlerThatIgnoresCancellation() async throws {
+        let handlerStarted = OnceFlag()
+        let server = HTTPServer(listen: try SocketAddress.parse("127.0.0.1:0"), logger: .disabled) { _ in
+            _ = handlerStarted.claim()
+            // Ignores cancellation: keeps "working" for 8 s whatever happens.
+            let end = ContinuousClock.now + .seconds(8)
+            while ContinuousClock.now < end {
+                await withCheckedContinuation { continuation in
+                    DispatchQueue.global().asyncAfter(deadline: .now() + 0.1) { continuation.resume() }
+                }
+            }
+            return .text("done")
+        }
+        let address = try server.start()
+        let client = try await RawHTTPClient(address)
+        try await client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        while !handlerStarted.isClaimed { try await Task.sleep(for: .milliseconds(20)) }
+        let started = ContinuousClock.now
+        await server.shutdown()
+        let waited = ContinuousClock.now - started
+        #expect(waited >= .seconds(4) && waited < .seconds(8))
+        #expect(await client.isClosedByServer(within: .seconds(1)))
+    }
+
+    @Test func startTwiceOrAfterShutdownIsRefused() async throws {
+        let server = HTTPServer(listen: try SocketAddress.parse("127.0.0.1:0"), logger: .disabled, handler: echoHandler)
+        try server.start()
+        #expect(throws: HTTPServerError.self) { try server.start() }
+        await server.shutdown()
+        #expect(throws: HTTPServerError.self) { try server.start() }
+    }
+}
