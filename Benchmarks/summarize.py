@@ -10,7 +10,8 @@ import statistics
 import sys
 from pathlib import Path
 
-NAMES = {'c': 'C baseline (epoll)', 'swift': 'ciba-agi (Swift)', 'panoramisk': 'panoramisk (Python)'}
+NAMES = {'c': 'C baseline (epoll)', 'swift': 'ciba-agi (Swift)', 'swift-pool': 'ciba-agi, sessions on the global pool',
+         'panoramisk': 'panoramisk (Python)'}
 
 
 def parse(line):
@@ -62,7 +63,7 @@ def main(folder):
         if '=' in line:
             key, value = line.split('=', 1)
             machine[key] = value
-    servers = [s for s in ('c', 'swift', 'panoramisk') if any(r.get('server') == s for r in rows)]
+    servers = [s for s in ('c', 'swift', 'swift-pool', 'panoramisk') if any(r.get('server') == s for r in rows)]
     bench = [r for r in rows if r.get('phase') == 'bench']
     hold = [r for r in rows if r.get('phase') == 'hold']
     levels = sorted({int(r['concurrency']) for r in bench})
@@ -78,7 +79,8 @@ def main(folder):
     out.append(f"Run {machine.get('date_utc', '?')} on {machine.get('nproc', '?')} cores "
                f"({machine.get('cpu', '?')}), {machine.get('rounds', '?')} rounds of "
                f"{machine.get('duration_s', '?')} s (after {machine.get('warmup_s', '?')} s warm-up) per point; "
-               f"load average {machine.get('loadavg_start', '?')} at start, {machine.get('loadavg_end', '?')} at end.")
+               f"load average {machine.get('loadavg_start', '?')} at start, {machine.get('loadavg_end', '?')} at end; "
+               f"server and load generator scheduled with `{machine.get('priority', '?')}`.")
     out.append('')
     out.append('### Sessions per second (`bench`, median of rounds)')
     out.append('')
@@ -106,6 +108,19 @@ def main(folder):
         out.append(f'| {c} | ' + ' | '.join(fmt(values[s]) for s in servers)
                    + f" | {fmt_ratio(ratio(values.get('swift'), values.get('c')))}"
                    + f" | {fmt_ratio(ratio(values.get('swift'), values.get('panoramisk')))} |")
+    out.append('')
+    out.append('### Server CPU busy during a round (server CPU-seconds / round length; 100% = its core saturated)')
+    out.append('')
+    out.append('| concurrency | ' + ' | '.join(NAMES[s] for s in servers) + ' |')
+    out.append('|' + '---|' * (len(servers) + 1))
+    span = (num(machine.get('duration_s')) or 0) + (num(machine.get('warmup_s')) or 0)
+    for c in levels:
+        cells = []
+        for s in servers:
+            busy = median([num(r.get('server_cpu_s')) / span
+                           for r in bench if r['server'] == s and int(r['concurrency']) == c and span])
+            cells.append('n/a' if busy is None else f'{busy * 100:.0f}%')
+        out.append(f'| {c} | ' + ' | '.join(cells) + ' |')
     out.append('')
     out.append('### Per-command server time, µs (answer written -> next command read; median of rounds)')
     out.append('')
@@ -173,8 +188,23 @@ def main(folder):
             out.append(f'| 10,000 held calls: peak RSS <= 150 MB | {mb:.1f} MB | {verdict(mb <= 150)} |')
         else:
             out.append('| 10,000 held calls | not run (quick mode) | n/a |')
-    print('\n'.join(out))
+    return '\n'.join(out)
+
+
+def splice(folder, document):
+    """Replaces the text between <!-- RESULTS --> and <!-- /RESULTS --> in `document`."""
+    folder = Path(folder)
+    machine = dict(line.split('=', 1) for line in (folder / 'machine.txt').read_text().splitlines() if '=' in line)
+    tables = main(folder).replace('### ', '#### ')
+    block = (f"<!-- RESULTS -->\n## Results\n\nRun `Benchmarks/run.sh` at commit {machine.get('git', '?')}; "
+             f"raw lines in `Benchmarks/published/`.\n\n{tables}\n\n<!-- /RESULTS -->")
+    text = Path(document).read_text()
+    start, end = text.index('<!-- RESULTS -->'), text.index('<!-- /RESULTS -->') + len('<!-- /RESULTS -->')
+    Path(document).write_text(text[:start] + block + text[end:])
 
 
 if __name__ == '__main__':
-    main(sys.argv[1])
+    if len(sys.argv) == 4 and sys.argv[2] == '--splice':
+        splice(sys.argv[1], sys.argv[3])
+    else:
+        print(main(sys.argv[1]))

@@ -2,7 +2,10 @@
 // (/work/shared/bench/REFERENCE.md) served by ciba-agi's own FastAGI layer, so that
 // BENCHMARKS.md compares it like for like with the C baseline and panoramisk.
 //
-//   fastagi-reference-server --listen 127.0.0.1:PORT [--log-level warning]
+//   fastagi-reference-server --listen 127.0.0.1:PORT [--log-level warning] [--executor loop|pool]
+//
+// `--executor pool` runs sessions on Swift's global concurrent pool instead of the socket loop
+// thread (the server's default), for comparing the two.
 //
 // Raises its own open-files limit (10,000 held calls need 10,000 descriptors), logs at
 // `warning` by default so logging does not dominate the figures, and drains on SIGTERM/SIGINT.
@@ -45,8 +48,25 @@ enum FileHandleStderr {
     }
 }
 
+/// SIGTERM/SIGINT as an async stream. A plain function with a `@Sendable` handler: a closure
+/// written in top-level code would be main-actor isolated, and the runtime traps when Dispatch
+/// runs it on another queue.
+func stopSignals() -> (AsyncStream<Int32>, [any DispatchSourceSignal]) {
+    signal(SIGTERM, SIG_IGN)
+    signal(SIGINT, SIG_IGN)
+    let (stream, continuation) = AsyncStream<Int32>.makeStream()
+    let sources = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler { @Sendable in continuation.yield(number) }
+        source.resume()
+        return source
+    }
+    return (stream, sources)
+}
+
 var listenText = "127.0.0.1:4573"
 var level = LogLevel.warning
+var runOnSocketLoop = true
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
@@ -58,8 +78,14 @@ while let argument = arguments.popFirst() {
             fail("--log-level needs trace|debug|info|notice|warning|error")
         }
         level = parsed
+    case "--executor":
+        switch arguments.popFirst() {
+        case "loop": runOnSocketLoop = true
+        case "pool": runOnSocketLoop = false
+        default: fail("--executor needs loop (sessions on the socket loop thread) or pool (global pool)")
+        }
     default:
-        fail("usage: fastagi-reference-server --listen 127.0.0.1:PORT [--log-level warning]")
+        fail("usage: fastagi-reference-server --listen 127.0.0.1:PORT [--log-level warning] [--executor loop|pool]")
     }
 }
 
@@ -77,7 +103,8 @@ let configuration = FastAGIServerConfiguration(
     listen: [address],
     allowedClients: AllowList([try CIDRBlock(parsing: "127.0.0.0/8"), try CIDRBlock(parsing: "::1/128")]),
     maxSessions: 20_000,
-    limits: AGISessionLimits()
+    limits: AGISessionLimits(),
+    runSessionsOnSocketLoop: runOnSocketLoop
 )
 let server = FastAGIServer(configuration: configuration, router: router, logger: logger)
 let bound: [SocketAddress]
@@ -86,15 +113,7 @@ FileHandleStderr.write(
     "fastagi-reference-server listening on \(bound.map(\.description).joined(separator: ", ")) open-files=\(openFiles)\n")
 
 // Stop on SIGTERM / SIGINT: stop accepting, drain, exit 0.
-signal(SIGTERM, SIG_IGN)
-signal(SIGINT, SIG_IGN)
-let (stop, stopContinuation) = AsyncStream<Int32>.makeStream()
-let signalSources = [SIGTERM, SIGINT].map { number in
-    let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-    source.setEventHandler { stopContinuation.yield(number) }
-    source.resume()
-    return source
-}
+let (stop, signalSources) = stopSignals()
 for await _ in stop { break }
 await server.shutdown(drainTimeout: .seconds(5))
 signalSources.forEach { $0.cancel() }
