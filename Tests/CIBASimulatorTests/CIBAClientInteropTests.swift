@@ -124,7 +124,7 @@ import Testing
     }
 
     @Test func faultyProviderAnswersEndAsProviderErrors() async throws {
-        try await withClient(requestTimeout: .seconds(1)) { setup in
+        try await withClient(requestTimeout: .seconds(4)) { setup in
             let html = await failure(setup, "199007079875")
             #expect(html?.kind == .providerError)
             #expect(html?.status == 500)

@@ -4,7 +4,7 @@ import Testing
 
 /// Interop with an independent implementation: Python `cryptography` + `pyjwt`.
 /// These tests FAIL (not skip) when the virtualenv cannot be created.
-@Suite("Interop with Python cryptography + pyjwt")
+@Suite("Interop with Python cryptography + pyjwt", .serialized)
 struct PythonInteropTests {
     let verifier = JWSVerifier(allowedAlgorithms: JWSAlgorithm.asymmetric)
 
