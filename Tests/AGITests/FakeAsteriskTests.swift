@@ -160,7 +160,7 @@ import StructuredLogging
         let (_, asterisk) = InMemoryTransport.pair()   // nobody serves the other end
         let started = ContinuousClock.now
         let transcript = await FakeAsterisk(call: FakeCall(script: "x")).run(over: asterisk, serverAddress: "127.0.0.1:1", timeout: .milliseconds(200))
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(20))  // bounded, not hanging; generous for a loaded 2-core CI machine
         #expect(transcript.timedOut && !transcript.closedByServer)
     }
 

@@ -136,7 +136,7 @@ import StructuredLogging
         let logs = InMemoryLogHandler()
         let started = ContinuousClock.now
         await Self.start(transport, AGIRouter(), limits: AGISessionLimits(environmentTimeout: .milliseconds(200)), logs: logs).value
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(20))  // bounded, not hanging; generous for a loaded 2-core CI machine
         #expect(transport.isClosed)
         #expect(logs.records(event: "agi.session.end").first?["outcome"] == "timedOut")
     }
