@@ -92,7 +92,7 @@ final class AGISessionCore: Sendable {
             s.splitter = AGILineSplitter(maxLineLength: 0)
             defer { s.splitter = splitter }
             do throws(AGIError) {
-                try splitter.append(chunk) { line in
+                try splitter.appendBytes(chunk) { line in
                     handle(line: line, state: &s, effects: &effects)
                     return !effects.closeTransport
                 }
@@ -103,20 +103,24 @@ final class AGISessionCore: Sendable {
         perform(effects)
     }
 
-    private func handle(line: String, state s: inout State, effects: inout Effects) {
+    private func handle(line bytes: ArraySlice<UInt8>, state s: inout State, effects: inout Effects) {
         switch s.phase {
         case .environment(var parser):
+            // Move the parser out of the state so appending does not copy its entries.
+            s.phase = .commands
             do {
-                if let environment = try parser.consume(Substring(line)) {
+                if let environment = try parser.consume(bytes: bytes) {
                     s.phase = .commands
                     finishEnvironment(.success(environment), state: &s)
                 } else {
                     s.phase = .environment(parser)
                 }
             } catch {
+                s.phase = .environment(parser)
                 fail(error, state: &s, effects: &effects)
             }
         case .commands:
+            let line = String(decoding: bytes, as: UTF8.self)
             guard var pending = s.pending, pending.result == nil else {
                 if line == "HANGUP" || line == "HANGUP\r" {
                     markHungUp(state: &s, effects: &effects)
