@@ -120,15 +120,14 @@ final class AGISessionCore: Sendable {
                 fail(error, state: &s, effects: &effects)
             }
         case .commands:
-            let line = String(decoding: bytes, as: UTF8.self)
             guard var pending = s.pending, pending.result == nil else {
-                if line == "HANGUP" || line == "HANGUP\r" {
+                if bytes.elementsEqual(Self.hangupLine) || bytes.elementsEqual(Self.hangupLineCR) {
                     markHungUp(state: &s, effects: &effects)
                 }
                 // Anything else while no command waits is ignored (Asterisk sends nothing else).
                 return
             }
-            switch pending.assembler.consume(Substring(line)) {
+            switch pending.assembler.consume(bytes: bytes) {
             case .needMore:
                 s.pending = pending
             case .hangup:
@@ -150,6 +149,9 @@ final class AGISessionCore: Sendable {
             }
         }
     }
+
+    private static let hangupLine: [UInt8] = Array("HANGUP".utf8)
+    private static let hangupLineCR: [UInt8] = Array("HANGUP\r".utf8)
 
     private func finishEnvironment(_ result: Result<AGIEnvironment, AGIError>, state s: inout State) {
         guard s.environmentResult == nil else { return }
