@@ -43,6 +43,24 @@ public struct AGIArgument: Sendable, Equatable, ExpressibleByStringLiteral, Expr
         }
     }
 
+    /// Appends `encoded` as UTF-8 (escaping on bytes is the same as on scalars: `\\` and
+    /// `"` are ASCII and never part of a multi-byte sequence).
+    func appendEncoded(to bytes: inout [UInt8]) {
+        switch style {
+        case .raw:
+            bytes.append(contentsOf: value.utf8)
+        case .automatic where AGIArgument.isSafeBare(value):
+            bytes.append(contentsOf: value.utf8)
+        case .automatic, .quoted:
+            bytes.append(UInt8(ascii: "\""))
+            for byte in value.utf8 {
+                if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") { bytes.append(UInt8(ascii: "\\")) }
+                bytes.append(byte)
+            }
+            bytes.append(UInt8(ascii: "\""))
+        }
+    }
+
     /// True when Asterisk reads `value` back unchanged without quotes.
     public static func isSafeBare(_ value: String) -> Bool {
         guard !value.isEmpty else { return false }

@@ -28,18 +28,26 @@ public struct AGIEnvironment: Sendable, Equatable {
 
     public init(entries: [Entry]) {
         self.entries = entries
-        let networkScript = entries.first(where: { $0.key == "agi_network_script" })?.value
+        // One pass over the keys' bytes (no Character-level String operations on this path).
+        var networkScript: String?
+        var numbered: [(Int, String)] = []
+        for entry in entries {
+            let key = entry.key.utf8
+            if networkScript == nil, key.elementsEqual("agi_network_script".utf8) {
+                networkScript = entry.value
+            } else if key.starts(with: "agi_arg_".utf8),
+                      let n = Int(Substring(key.dropFirst("agi_arg_".utf8.count))) {
+                numbered.append((n, entry.value))
+            }
+        }
         let (script, items) = AGIQuery.splitScript(networkScript ?? AGIEnvironment.scriptFromRequest(entries))
         self.script = script
         self.queryItems = items
         var query: [String: String] = [:]
         for item in items { query[item.name] = item.value }
         self.query = query
-        var numbered: [(Int, String)] = []
-        for entry in entries where entry.key.hasPrefix("agi_arg_") {
-            if let n = Int(entry.key.dropFirst("agi_arg_".count)) { numbered.append((n, entry.value)) }
-        }
-        self.arguments = numbered.sorted(by: { $0.0 < $1.0 }).map(\.1)
+        if numbered.count > 1 { numbered.sort(by: { $0.0 < $1.0 }) }
+        self.arguments = numbered.map(\.1)
     }
 
     /// The value for `key`, given with or without the `agi_` prefix (`"channel"` = `"agi_channel"`).

@@ -48,6 +48,41 @@ public struct AGILineSplitter: Sendable {
         }
     }
 
+    /// Feeds a chunk; calls `onLine` with the raw bytes of each complete line (without its
+    /// `\n`), in order, without decoding them. The slice is only valid during the call.
+    /// Stops early (returning) when `onLine` returns `false`; the rest of the chunk is dropped.
+    ///
+    /// This is the hot path of a session: the parsers look at bytes and create Strings only
+    /// for the parts they keep.
+    public mutating func appendBytes(
+        _ chunk: ArraySlice<UInt8>, _ onLine: (ArraySlice<UInt8>) -> Bool
+    ) throws(AGIError) {
+        var start = chunk.startIndex
+        let end = chunk.endIndex
+        while start < end {
+            guard let newline = chunk[start..<end].firstIndex(of: 0x0A) else { break }
+            if partial.isEmpty {
+                guard newline - start <= maxLineLength else { throw tooLong(newline - start) }
+                let keepGoing = onLine(chunk[start..<newline])
+                start = newline + 1
+                if !keepGoing { return }
+            } else {
+                guard partial.count + (newline - start) <= maxLineLength else {
+                    throw tooLong(partial.count + newline - start)
+                }
+                partial.append(contentsOf: chunk[start..<newline])
+                let keepGoing = onLine(partial[...])
+                partial.removeAll(keepingCapacity: true)
+                start = newline + 1
+                if !keepGoing { return }
+            }
+        }
+        if start < end {
+            guard partial.count + (end - start) <= maxLineLength else { throw tooLong(partial.count + end - start) }
+            partial.append(contentsOf: chunk[start..<end])
+        }
+    }
+
     private func tooLong(_ count: Int) -> AGIError {
         AGIError(.lineTooLong, "inbound line longer than \(maxLineLength) bytes (at least \(count))")
     }

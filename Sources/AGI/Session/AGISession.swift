@@ -29,24 +29,32 @@ public enum AGISession {
             environment = value
         case .failure(let error):
             // `error` is already logged by the core when it was detected there.
-            if error.kind == .closed {
+            // The `info` fields (peer text, duration) cost more than the rest of a short
+            // session's bookkeeping, so they are only built when `info` is enabled.
+            let logsInfo = sessionLog.isEnabled(.info)
+            if logsInfo && error.kind == .closed {
                 sessionLog.info("agi.session.closed_before_environment", ["peer": transport.peerDescription])
             }
             transport.close()
             core.disarm()
-            sessionLog.info("agi.session.end", [
-                "duration_ms": milliseconds(since: started), "hungup": "false", "commands": "0",
-                "outcome": error.kind.name,
-            ])
+            if logsInfo {
+                sessionLog.info("agi.session.end", [
+                    "duration_ms": milliseconds(since: started), "hungup": "false", "commands": "0",
+                    "outcome": error.kind.name,
+                ])
+            }
             return
         }
 
         let log = sessionLog.with("uniqueid", environment.uniqueID)
         core.logger.withLock { $0 = log }
-        log.info("agi.session.start", [
-            "script": environment.script, "channel": environment.channel,
-            "callerid": environment.callerID, "peer": transport.peerDescription,
-        ])
+        let logsInfo = log.isEnabled(.info)
+        if logsInfo {
+            log.info("agi.session.start", [
+                "script": environment.script, "channel": environment.channel,
+                "callerid": environment.callerID, "peer": transport.peerDescription,
+            ])
+        }
         let channel = AGIChannel(environment: environment, core: core)
         var outcome = "ok"
 
@@ -68,10 +76,12 @@ public enum AGISession {
         let hungUp = core.isHungUp
         transport.close()
         core.disarm()
-        log.info("agi.session.end", [
-            "duration_ms": milliseconds(since: started), "hungup": hungUp ? "true" : "false",
-            "commands": String(core.commandCount), "outcome": outcome,
-        ])
+        if logsInfo {
+            log.info("agi.session.end", [
+                "duration_ms": milliseconds(since: started), "hungup": hungUp ? "true" : "false",
+                "commands": String(core.commandCount), "outcome": outcome,
+            ])
+        }
     }
 
     /// Runs the handler in one task, which a hang-up cancels.

@@ -92,7 +92,7 @@ final class AGISessionCore: Sendable {
             s.splitter = AGILineSplitter(maxLineLength: 0)
             defer { s.splitter = splitter }
             do throws(AGIError) {
-                try splitter.append(chunk) { line in
+                try splitter.appendBytes(chunk) { line in
                     handle(line: line, state: &s, effects: &effects)
                     return !effects.closeTransport
                 }
@@ -103,28 +103,31 @@ final class AGISessionCore: Sendable {
         perform(effects)
     }
 
-    private func handle(line: String, state s: inout State, effects: inout Effects) {
+    private func handle(line bytes: ArraySlice<UInt8>, state s: inout State, effects: inout Effects) {
         switch s.phase {
         case .environment(var parser):
+            // Move the parser out of the state so appending does not copy its entries.
+            s.phase = .commands
             do {
-                if let environment = try parser.consume(Substring(line)) {
+                if let environment = try parser.consume(bytes: bytes) {
                     s.phase = .commands
                     finishEnvironment(.success(environment), state: &s)
                 } else {
                     s.phase = .environment(parser)
                 }
             } catch {
+                s.phase = .environment(parser)
                 fail(error, state: &s, effects: &effects)
             }
         case .commands:
             guard var pending = s.pending, pending.result == nil else {
-                if line == "HANGUP" || line == "HANGUP\r" {
+                if bytes.elementsEqual(Self.hangupLine) || bytes.elementsEqual(Self.hangupLineCR) {
                     markHungUp(state: &s, effects: &effects)
                 }
                 // Anything else while no command waits is ignored (Asterisk sends nothing else).
                 return
             }
-            switch pending.assembler.consume(Substring(line)) {
+            switch pending.assembler.consume(bytes: bytes) {
             case .needMore:
                 s.pending = pending
             case .hangup:
@@ -146,6 +149,9 @@ final class AGISessionCore: Sendable {
             }
         }
     }
+
+    private static let hangupLine: [UInt8] = Array("HANGUP".utf8)
+    private static let hangupLineCR: [UInt8] = Array("HANGUP\r".utf8)
 
     private func finishEnvironment(_ result: Result<AGIEnvironment, AGIError>, state s: inout State) {
         guard s.environmentResult == nil else { return }
