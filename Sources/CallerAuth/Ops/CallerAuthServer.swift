@@ -31,8 +31,13 @@ public final class CallerAuthServer: Sendable {
         let sink: any AuditSink = audit ?? (configuration.auditLog.map { AuditLogFile(path: $0) } ?? DisabledAuditSink())
         service = CallerAuthService(configuration: configuration, authenticator: client, audit: sink, metrics: metrics,
                                     logger: logger, timing: timing)
+        // Caller-auth sessions run on the global pool, not on the socket loop thread: they sign
+        // client assertions (RSA, about a millisecond each), verify ID tokens and parse JSON,
+        // and none of that may stall the I/O of every other call. The thread hop per AGI
+        // command costs microseconds, nothing at IVR pace (BENCHMARKS.md, executor A/B).
         let serverConfiguration = FastAGIServerConfiguration(
-            listen: configuration.listen, allowedClients: configuration.allowedClients, maxSessions: configuration.maxSessions)
+            listen: configuration.listen, allowedClients: configuration.allowedClients, maxSessions: configuration.maxSessions,
+            runSessionsOnSocketLoop: false)
         agiServer = FastAGIServer(configuration: serverConfiguration, router: service.makeRouter(), logger: logger)
         ops = configuration.opsListen.map { OpsEndpoint(listen: $0, metrics: metrics, logger: logger) }
     }
