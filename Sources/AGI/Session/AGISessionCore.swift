@@ -47,7 +47,6 @@ final class AGISessionCore: Sendable {
         var cancel: Task<Void, Never>?
         var hangupWaiters: [CheckedContinuation<Void, Never>] = []
         var closeTransport = false
-        var logError: AGIError?
     }
 
     let transport: any AGITransport
@@ -176,7 +175,9 @@ final class AGISessionCore: Sendable {
     func fail(_ error: AGIError, state s: inout State, effects: inout Effects) {
         if s.failure == nil {
             s.failure = error
-            effects.logError = error
+            // Logged before any waiter is resumed, so the line exists by the time the handler
+            // (and the session) can observe the failure. A rare path: logging under the lock is fine.
+            log.error("agi.session.error", ["error": error.kind.name, "reason": error.reason])
         }
         effects.closeTransport = true
         finishEnvironment(.failure(error), state: &s)
@@ -210,9 +211,6 @@ final class AGISessionCore: Sendable {
     }
 
     func perform(_ effects: Effects) {
-        if let error = effects.logError {
-            log.error("agi.session.error", ["error": error.kind.name, "reason": error.reason])
-        }
         if effects.closeTransport { transport.close() }
         effects.cancel?.cancel()
         for waiter in effects.hangupWaiters { waiter.resume() }
