@@ -195,6 +195,18 @@ struct PollingTests {
         #expect(provider.pollTimes.allSatisfy { $0 < .seconds(30) })
     }
 
+    @Test("a last poll cut short by the expiry, to a provider that was answering, ends as expired")
+    func lastPollCutByExpiryIsExpired() async throws {
+        let provider = TestProvider()
+        provider.transport.on("/ciba/bc-authorize", [.json(200, ["auth_req_id": .string(TestProvider.authReqID), "expires_in": 12, "interval": 5])])
+        provider.transport.on("/oauth2/token", [TestProvider.pending, .failure(HTTPTransportError(.timedOut, "no answer"))])
+        let auth = provider.authenticator()
+        let grant = try await provider.start(auth)
+        let failure = await caught { _ = try await auth.pollForIdentity(grant, expectedClaim: expected) { _ in } }
+        #expect(failure?.kind == .expired)
+        #expect(provider.pollTimes == [.seconds(5), .seconds(10)])
+    }
+
     @Test("each poll's timeout is bounded by the time left before the deadline")
     func pollTimeoutBoundedByDeadline() async throws {
         let provider = TestProvider()

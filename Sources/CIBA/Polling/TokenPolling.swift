@@ -48,6 +48,7 @@ extension BackchannelAuthenticator {
         var nextPollAt = grant.receivedAt + interval
         var transientFailures = 0
         var lastTransient: CIBAFailure?
+        var providerAnswered = false
         let secrets = self.secrets + [grant.authReqID]
 
         while true {
@@ -70,12 +71,18 @@ extension BackchannelAuthenticator {
                 throw CIBAFailure(.expired, "the request expired before the user answered")
             }
             request.timeout = min(settings.requestTimeout, remaining)
+            let cutByExpiry = remaining < settings.requestTimeout
             polls += 1
 
             let response: HTTPTransportResponse
             do {
                 response = try await http.send(request, endpoint: "token")
             } catch let failure as CIBAFailure where failure.kind == .unreachable {
+                // A last poll whose timeout was cut short by the expiry, to a provider that has
+                // been answering: the request simply expired while we waited.
+                if cutByExpiry && providerAnswered {
+                    throw CIBAFailure(.expired, "the request expired before the user answered")
+                }
                 transientFailures += 1
                 lastTransient = failure
                 let delay = backoff(interval: interval, failures: transientFailures)
@@ -84,6 +91,7 @@ extension BackchannelAuthenticator {
                 continue
             }
             let answeredAt = clock.now()
+            providerAnswered = true
 
             if response.status == 200 {
                 return try await identity(from: response, expectedClaim: expectedClaim, polls: polls)

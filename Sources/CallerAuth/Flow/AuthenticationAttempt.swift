@@ -70,7 +70,6 @@ struct AuthenticationAttempt: Sendable {
         } catch {
             return outcome(for: error)
         }
-        let grantReceived = ContinuousClock.now
 
         let speaker = WordPairSpeaker(strategy: profile.wordPairStrategy, language: language, logger: log)
         let words = (grant.bindingMessage ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -93,7 +92,7 @@ struct AuthenticationAttempt: Sendable {
             }
             try await channel.setMusic(true, class: service.configuration.musicOnHoldClass)
         }
-        return finalOutcome(result, number: number, grant: grant, grantReceived: grantReceived)
+        return finalOutcome(result, number: number)
     }
 
     /// What identifies the caller at the provider.
@@ -125,8 +124,7 @@ struct AuthenticationAttempt: Sendable {
     }
 
     /// The outcome of the wait: the verified identity, or the failure's codes.
-    private func finalOutcome(_ result: Result<VerifiedIdentity, any Error>, number: PersonalNumber?,
-                              grant: BackchannelGrant, grantReceived: ContinuousClock.Instant) -> SessionOutcome {
+    private func finalOutcome(_ result: Result<VerifiedIdentity, any Error>, number: PersonalNumber?) -> SessionOutcome {
         switch result {
         case .success(let identity):
             let polls = max(identity.polls, state.polls)
@@ -134,13 +132,7 @@ struct AuthenticationAttempt: Sendable {
             log.info("ciba.verified", ["polls": String(polls)])
             return .verified(variables: variables, sub: identity.string("sub") ?? "", polls: polls)
         case .failure(let error):
-            if let failure = error as? CIBAFailure, failure.kind == .unreachable,
-               ContinuousClock.now - grantReceived >= .seconds(grant.expiresIn) - .milliseconds(1500), state.answeredUntilLastPoll {
-                // The provider answered every poll but the last one, which was cut short by the
-                // request's own expiry: for the caller (and the dialplan) the request expired.
-                log.info("ciba.expired_during_last_poll", ["reason": failure.reason])
-                return .failed(.expiredToken, reason: "the request expired (last poll unanswered)", polls: max(failure.polls, state.polls))
-            }
+            // A last poll cut short by the expiry is reported as expired by the CIBA client itself.
             return outcome(for: error)
         }
     }

@@ -125,23 +125,11 @@ final class SessionState: @unchecked Sendable {
         get { lock.withLock { _musicOn } }
         set { lock.withLock { _musicOn = newValue } }
     }
-    private var _answeredPolls = 0
-    private var _unansweredSinceAnswer = 0
 
     /// The highest poll number reported so far.
     var polls: Int { lock.withLock { _polls } }
-    /// True when the provider answered some poll and at most one poll after the last answer failed.
-    var answeredUntilLastPoll: Bool { lock.withLock { _answeredPolls > 0 && _unansweredSinceAnswer <= 1 } }
 
     func recordPoll(_ n: Int, answered: Bool) {
-        lock.withLock {
-            _polls = max(_polls, n)
-            if answered {
-                _answeredPolls += 1
-                _unansweredSinceAnswer = 0
-            } else {
-                _unansweredSinceAnswer += 1
-            }
-        }
+        lock.withLock { _polls = max(_polls, n) }
     }
 }
