@@ -28,10 +28,12 @@ let package = Package(
         .systemLibrary(name: "CSocketsLinux", path: "Sources/CSocketsLinux"),
         // Structured key=value logging with an in-memory handler for tests.
         .target(name: "StructuredLogging", swiftSettings: strict),
+        // application/x-www-form-urlencoded and percent-encoding (AGI query, HTTP server, CIBA client).
+        .target(name: "URLEncoding", swiftSettings: strict),
         // Non-blocking TCP (epoll) bridged into Swift concurrency; CIDR allow-lists.
         .target(name: "Sockets", dependencies: ["CSocketsLinux", "StructuredLogging"], swiftSettings: strict),
         // The FastAGI protocol: environment, commands, responses, channel API, server.
-        .target(name: "AGI", dependencies: ["Sockets", "StructuredLogging"], swiftSettings: strict),
+        .target(name: "AGI", dependencies: ["Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         // A fake Asterisk for tests and `ciba-agi simulate-call`.
         .target(name: "AGITesting", dependencies: ["AGI", "Sockets"], swiftSettings: strict),
         // Swedish personnummer / samordningsnummer, Norwegian fødselsnummer / D-number.
@@ -39,11 +41,11 @@ let package = Package(
         // JWS / JWK / JWT over OpenSSL 3.
         .target(name: "JOSE", dependencies: ["COpenSSL"], swiftSettings: strict),
         // A small HTTP/1.1 server (simulated provider, ops endpoint).
-        .target(name: "HTTPServer", dependencies: ["Sockets", "StructuredLogging"], swiftSettings: strict),
+        .target(name: "HTTPServer", dependencies: ["Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         // OpenID Connect CIBA client (poll mode) and ID-token validation.
-        .target(name: "CIBA", dependencies: ["JOSE", "StructuredLogging"], swiftSettings: strict),
+        .target(name: "CIBA", dependencies: ["JOSE", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         // In-process simulated CIBA provider that behaves like Idura Verify.
-        .target(name: "CIBASimulator", dependencies: ["HTTPServer", "JOSE", "IdentityNumbers", "StructuredLogging"], swiftSettings: strict),
+        .target(name: "CIBASimulator", dependencies: ["HTTPServer", "JOSE", "IdentityNumbers", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         // Child processes via posix_spawn (Foundation's Process.run crashes on Linux, see the file).
         .target(name: "ProcessSpawning", swiftSettings: strict),
         // The caller-authentication IVR: config, flow, rate limits, audit, metrics.
@@ -68,14 +70,15 @@ let package = Package(
 
         // Tests mirror the modules.
         .testTarget(name: "StructuredLoggingTests", dependencies: ["StructuredLogging"], swiftSettings: strict),
+        .testTarget(name: "URLEncodingTests", dependencies: ["URLEncoding"], swiftSettings: strict),
         .testTarget(name: "ProcessSpawningTests", dependencies: ["ProcessSpawning"], swiftSettings: strict),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"], swiftSettings: strict),
         .testTarget(name: "AGITests", dependencies: ["AGI", "AGITesting", "Sockets"], swiftSettings: strict),
         .testTarget(name: "IdentityNumbersTests", dependencies: ["IdentityNumbers", "ProcessSpawning"], exclude: ["Reference"], swiftSettings: strict),
         .testTarget(name: "JOSETests", dependencies: ["JOSE", "ProcessSpawning"], swiftSettings: strict),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
-        .testTarget(name: "CIBATests", dependencies: ["CIBA", "JOSE", "HTTPServer", "Sockets", "StructuredLogging"], swiftSettings: strict),
-        .testTarget(name: "CIBASimulatorTests", dependencies: ["CIBASimulator", "CIBA", "JOSE", "HTTPServer", "IdentityNumbers", "Sockets", "StructuredLogging"], swiftSettings: strict),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "URLEncoding"], swiftSettings: strict),
+        .testTarget(name: "CIBATests", dependencies: ["CIBA", "JOSE", "HTTPServer", "Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
+        .testTarget(name: "CIBASimulatorTests", dependencies: ["CIBASimulator", "CIBA", "JOSE", "HTTPServer", "IdentityNumbers", "Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         .testTarget(
             name: "CallerAuthTests",
             dependencies: ["CallerAuth", "AGI", "AGITesting", "CIBA", "CIBASimulator", "IdentityNumbers", "ProcessSpawning", "Sockets", "HTTPServer", "JOSE", "StructuredLogging"],

@@ -1,3 +1,4 @@
+import URLEncoding
 import CIBASimulator
 import Foundation
 import HTTPServer

@@ -1,3 +1,4 @@
+import URLEncoding
 import CIBA
 import Foundation
 import JOSE
@@ -17,7 +18,7 @@ struct ClientAuthenticationTests {
         let decoded = String(decoding: try #require(Data(base64Encoded: String(header.dropFirst(6)))), as: UTF8.self)
         #expect(decoded == "urn%3Amy%3Aclient%20id:p%3Aa%25s%20s%2Bw%C3%B6rd")
         // Decoding each side gives back the originals.
-        let parts = decoded.split(separator: ":", maxSplits: 1).map { FormEncoding.decodeComponent(String($0)) }
+        let parts = decoded.split(separator: ":", maxSplits: 1).map { FormURLEncoding.percentDecode($0, plusIsSpace: true) }
         #expect(parts == ["urn:my:client id", "p:a%s s+wörd"])
         #expect(request.form["client_secret"] == nil)
         #expect(request.form["client_assertion"] == nil)

@@ -1,20 +1,10 @@
+import URLEncoding
 import CIBA
 import Foundation
 import Testing
 
-@Suite("Form encoding and clocks")
+@Suite("Clocks and support")
 struct SupportTests {
-    @Test("form encoding escapes everything but unreserved characters; + stays a plus")
-    func formEncoding() {
-        #expect(FormEncoding.encode("a b+c&d=e/ö") == "a%20b%2Bc%26d%3De%2F%C3%B6")
-        #expect(FormEncoding.encode([("k 1", "v+1"), ("x", "")]) == "k%201=v%2B1&x=")
-        #expect(FormEncoding.decodeComponent("a+b%2Bc%C3%B6%zz") == "a b+cö%zz")
-        let fields = [("binding_message", "Bank + support & more"), ("authorization_details", #"[{"type":"phoneAuth"}]"#)]
-        let decoded = FormEncoding.decode(FormEncoding.encode(fields))
-        #expect(decoded.map(\.0) == fields.map(\.0))
-        #expect(decoded.map(\.1) == fields.map(\.1))
-    }
-
     @Test("ScaledClock runs faster than real time and sleeps to its deadline")
     func scaledClock() async throws {
         let clock = ScaledClock(factor: 100)

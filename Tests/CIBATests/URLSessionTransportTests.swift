@@ -1,3 +1,4 @@
+import URLEncoding
 import CIBA
 import Foundation
 import HTTPServer
@@ -190,7 +191,7 @@ struct HTTPServerFlowTests {
             #expect(bc.formParameters()["login_hint"] == "sub:ssn:\(TestProvider.number)")
             let basic = try #require(bc.header("Authorization"))
             let decoded = String(decoding: Data(base64Encoded: String(basic.dropFirst(6))) ?? Data(), as: UTF8.self)
-            #expect(decoded == FormEncoding.encode(TestProvider.clientID) + ":" + FormEncoding.encode(TestProvider.secret))
+            #expect(decoded == FormURLEncoding.encodeComponent(TestProvider.clientID) + ":" + FormURLEncoding.encodeComponent(TestProvider.secret))
             // One URLSession per authenticator: libcurl reuses the keep-alive connection.
             let peers = Set(provider.requests.map(\.remoteAddress))
             #expect(provider.requests.count == 5)

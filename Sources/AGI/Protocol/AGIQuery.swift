@@ -1,3 +1,5 @@
+import URLEncoding
+
 /// One `name=value` pair of the script's query string, percent-decoded.
 public struct AGIQueryItem: Sendable, Equatable {
     public var name: String
@@ -38,33 +40,6 @@ public enum AGIQuery {
 
     /// Percent-decodes `text`; with `plusIsSpace`, `+` becomes a space (form encoding).
     public static func decode(_ text: Substring, plusIsSpace: Bool) -> String {
-        let bytes = Array(text.utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        var i = 0
-        while i < bytes.count {
-            let b = bytes[i]
-            if b == UInt8(ascii: "%"), i + 2 < bytes.count,
-               let hi = hexValue(bytes[i + 1]), let lo = hexValue(bytes[i + 2]) {
-                out.append(hi << 4 | lo)
-                i += 3
-            } else if b == UInt8(ascii: "+") && plusIsSpace {
-                out.append(UInt8(ascii: " "))
-                i += 1
-            } else {
-                out.append(b)
-                i += 1
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
+        FormURLEncoding.percentDecode(text, plusIsSpace: plusIsSpace)
     }
 }

@@ -1,3 +1,4 @@
+import URLEncoding
 import Foundation
 import JOSE
 import StructuredLogging
@@ -78,7 +79,7 @@ public final class BackchannelAuthenticator: Sendable {
         headers.append(("Content-Type", "application/x-www-form-urlencoded"))
         headers.append(("Accept", "application/json"))
         return HTTPTransportRequest(method: "POST", url: url, headers: headers,
-                                    body: Array(FormEncoding.encode(fields).utf8), timeout: settings.requestTimeout)
+                                    body: Array(FormURLEncoding.encode(fields).utf8), timeout: settings.requestTimeout)
     }
 
     /// Sends the backchannel authentication request. Throws ``CIBAFailure`` (`unknownUser`,

@@ -1,3 +1,4 @@
+import URLEncoding
 import Foundation
 import JOSE
 
@@ -30,7 +31,7 @@ struct ClientAuthenticator: Sendable {
 
     /// `Basic base64(formencode(id) ":" formencode(secret))` (RFC 6749 §2.3.1).
     static func basicHeader(clientID: String, secret: String) -> String {
-        let pair = FormEncoding.encode(clientID) + ":" + FormEncoding.encode(secret)
+        let pair = FormURLEncoding.encodeComponent(clientID) + ":" + FormURLEncoding.encodeComponent(secret)
         return "Basic " + Data(pair.utf8).base64EncodedString()
     }
 

@@ -1,3 +1,4 @@
+import URLEncoding
 import Foundation
 
 /// Wraps a transport and keeps a privacy-safe summary of every exchange, for transcripts
@@ -46,7 +47,7 @@ public final class RecordingTransport: HTTPTransport, @unchecked Sendable {
     public var exchanges: [Entry] { entries.current }
 
     public func send(_ request: HTTPTransportRequest) async throws -> HTTPTransportResponse {
-        let parameters = FormEncoding.decode(String(decoding: request.body, as: UTF8.self)).map { name, value in
+        let parameters = FormURLEncoding.decode(String(decoding: request.body, as: UTF8.self)).map { name, value in
             (name, RecordingTransport.visibleParameters.contains(name) ? (SafeText.sanitize(value) ?? "") : "…")
         }
         var entry = Entry(method: request.method, path: request.url.path, parameters: parameters, status: nil, error: nil)

@@ -1,3 +1,4 @@
+import URLEncoding
 import Foundation
 import HTTPServer
 import JOSE

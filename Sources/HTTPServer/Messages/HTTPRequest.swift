@@ -1,3 +1,4 @@
+import URLEncoding
 /// One parsed HTTP/1.1 request as the server hands it to a handler.
 ///
 /// The head has already been validated (request line, header syntax, `Host` for

@@ -1,3 +1,4 @@
+import URLEncoding
 /// Parses and validates a request head (RFC 9112 §2–§6) from raw bytes.
 ///
 /// Strict where laxness enables request smuggling (obsolete line folding, whitespace

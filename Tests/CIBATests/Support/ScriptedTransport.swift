@@ -1,3 +1,4 @@
+import URLEncoding
 import CIBA
 import Foundation
 import JOSE
@@ -19,7 +20,7 @@ final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
         let at: Duration
         var path: String { request.url.path }
         var form: [String: String] {
-            Dictionary(FormEncoding.decode(String(decoding: request.body, as: UTF8.self)), uniquingKeysWith: { a, _ in a })
+            Dictionary(FormURLEncoding.decode(String(decoding: request.body, as: UTF8.self)), uniquingKeysWith: { a, _ in a })
         }
     }
 

@@ -1,5 +1,5 @@
 import Testing
-@testable import HTTPServer
+import URLEncoding
 
 @Suite struct FormURLEncodingTests {
     @Test func plusIsSpaceAndPercentEscapesDecodeAsUTF8() {
@@ -27,16 +27,15 @@ import Testing
         #expect(decoded.map(\.1) == pairs.map(\.1))
     }
 
-    @Test func requestFormParametersLastValueWinsButItemsKeepDuplicates() {
-        let request = HTTPRequest(method: "POST", path: "/", body: Array("a=1&a=2&b=x+y".utf8))
-        #expect(request.formParameters() == ["a": "2", "b": "x y"])
-        #expect(request.formItems().count == 3)
+    @Test("form encoding escapes everything but unreserved characters; + stays a plus")
+    func formEncoding() {
+        #expect(FormURLEncoding.encodeComponent("a b+c&d=e/ö") == "a%20b%2Bc%26d%3De%2F%C3%B6")
+        #expect(FormURLEncoding.encode([("k 1", "v+1"), ("x", "")]) == "k%201=v%2B1&x=")
+        #expect(FormURLEncoding.percentDecode("a+b%2Bc%C3%B6%zz", plusIsSpace: true) == "a b+cö%zz")
+        let fields = [("binding_message", "Bank + support & more"), ("authorization_details", #"[{"type":"phoneAuth"}]"#)]
+        let decoded = FormURLEncoding.decode(FormURLEncoding.encode(fields))
+        #expect(decoded.map(\.0) == fields.map(\.0))
+        #expect(decoded.map(\.1) == fields.map(\.1))
     }
 
-    @Test func headerLookupIsCaseInsensitive() {
-        let request = HTTPRequest(method: "GET", path: "/", headers: [("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")])
-        #expect(request.header("content-type") == "application/x-www-form-urlencoded; charset=UTF-8")
-        #expect(request.mediaType == "application/x-www-form-urlencoded")
-        #expect(request.header("missing") == nil)
-    }
 }

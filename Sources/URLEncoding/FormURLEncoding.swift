@@ -1,5 +1,6 @@
 /// `application/x-www-form-urlencoded` and percent-encoding, as the WHATWG URL
-/// standard and RFC 6749 (appendix B) define them.
+/// standard and RFC 6749 (appendix B) define them. The one implementation shared by the AGI
+/// query parser, the HTTP server and the CIBA client.
 ///
 /// Decoding is lenient in the way browsers are: a `%` not followed by two hex digits
 /// stays literal, and bytes that are not valid UTF-8 become U+FFFD. It never fails,
@@ -40,14 +41,16 @@ public enum FormURLEncoding {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Encodes pairs as a form body: unreserved characters (`A-Z a-z 0-9 - . _ *`) stay,
-    /// space becomes `+`, everything else `%XX` of its UTF-8 bytes.
+    /// Encodes pairs as a form body, in order: `name=value&name=value`.
     public static func encode(_ pairs: [(String, String)]) -> String {
         pairs.map { "\(encodeComponent($0.0))=\(encodeComponent($0.1))" }.joined(separator: "&")
     }
 
-    /// Encodes one name or value the form way (see `encode`). This is also the encoding
-    /// RFC 6749 §2.3.1 applies to the client id and secret before HTTP Basic.
+    /// Percent-encodes one name or value: everything except RFC 3986's unreserved characters
+    /// (`A-Z a-z 0-9 - . _ ~`) becomes `%XX` of its UTF-8 bytes, the space included (`%20`,
+    /// which form decoders and plain percent decoders both read back as a space), so a `+` in a
+    /// value always arrives as `+`. RFC 6749 §2.3.1 applies this encoding to the client id and
+    /// secret before HTTP Basic.
     public static func encodeComponent(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
@@ -55,10 +58,8 @@ public enum FormURLEncoding {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
-                UInt8(ascii: "_"), UInt8(ascii: "*"):
+                UInt8(ascii: "_"), UInt8(ascii: "~"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
-            case UInt8(ascii: " "):
-                out.append("+")
             default:
                 out.append("%")
                 out.append(hexDigits[Int(byte >> 4)])
