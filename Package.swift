@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "URLEncoding", swiftSettings: strict),
         // Non-blocking TCP (epoll) bridged into Swift concurrency; CIDR allow-lists.
         .target(name: "Sockets", dependencies: ["CSocketsLinux", "StructuredLogging"], swiftSettings: strict),
+        // Redis/Valkey client: RESP2/3 codec with limits, pipelined connection pool, pub/sub.
+        .target(name: "RESP", dependencies: ["Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         // The FastAGI protocol: environment, commands, responses, channel API, server.
         .target(name: "AGI", dependencies: ["Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         // A fake Asterisk for tests and `ciba-agi simulate-call`.
@@ -73,6 +75,9 @@ let package = Package(
         .testTarget(name: "URLEncodingTests", dependencies: ["URLEncoding"], swiftSettings: strict),
         .testTarget(name: "ProcessSpawningTests", dependencies: ["ProcessSpawning"], swiftSettings: strict),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"], swiftSettings: strict),
+        // Starts real redis-server instances for tests (never a production dependency).
+        .target(name: "RedisTesting", dependencies: ["RESP", "ProcessSpawning", "Sockets"], swiftSettings: strict),
+        .testTarget(name: "RESPTests", dependencies: ["RESP", "RedisTesting", "Sockets"], swiftSettings: strict),
         .testTarget(name: "AGITests", dependencies: ["AGI", "AGITesting", "Sockets"], swiftSettings: strict),
         .testTarget(name: "IdentityNumbersTests", dependencies: ["IdentityNumbers", "ProcessSpawning"], exclude: ["Reference"], swiftSettings: strict),
         .testTarget(name: "JOSETests", dependencies: ["JOSE", "ProcessSpawning"], swiftSettings: strict),
