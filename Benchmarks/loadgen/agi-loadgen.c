@@ -2,7 +2,7 @@
  * agi-loadgen: a FastAGI load generator that plays Asterisk 22.
  *
  * Each session connects to the server under test, sends an environment block shaped
- * like the ones recorded from Asterisk 22.10.1 (/work/shared/fixtures/asterisk/), then
+ * like the ones recorded from Asterisk 22.10.1 (Tests/AGITests/Fixtures/asterisk/), then
  * answers every command of the `bench` or `hold` script of
  * /work/shared/bench/REFERENCE.md with the `200 result=...` line Asterisk would send.
  * In hold mode `WAIT FOR DIGIT T` is answered only after T ms, so sessions stay open

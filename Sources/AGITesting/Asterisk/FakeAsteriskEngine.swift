@@ -3,7 +3,7 @@ import AGI
 /// The Asterisk side of one call, as a state machine fed by one event stream (server lines,
 /// timers, EOF). It lives entirely inside the task that drives it, so it needs no locks.
 ///
-/// Behaviour follows the fixtures in `shared/fixtures/asterisk/` (see its README).
+/// Behaviour follows the fixtures in `Tests/AGITests/Fixtures/asterisk/` (see its README).
 final class FakeAsteriskEngine {
     enum Event: Sendable {
         case bytes([UInt8])

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-/// One recorded FastAGI session from `shared/fixtures/asterisk/`.
+/// One recorded FastAGI session from `Tests/AGITests/Fixtures/asterisk/` (copied from a real
+/// Asterisk 22 run; see the README there).
 struct Fixture: Sendable, CustomStringConvertible {
     enum Direction: Sendable { case fromAsterisk, fromServer }
     struct Line: Sendable {
@@ -45,35 +46,24 @@ enum FixtureError: Error, CustomStringConvertible {
     case badLine(String, Int)
     var description: String {
         switch self {
-        case .folderMissing(let path): "fixtures folder not found (looked for shared/fixtures/asterisk above \(path))"
+        case .folderMissing(let path): "fixtures not found: \(path) (the recordings belong in Tests/AGITests/Fixtures/asterisk)"
         case .badLine(let file, let n): "\(file):\(n): a protocol line does not match the README's regex"
         }
     }
 }
 
 enum FixtureLoader {
-    /// The package root: the nearest folder above this file holding `Package.swift`.
-    static var packageRoot: URL {
-        var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while url.path != "/" {
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
-            url = url.deletingLastPathComponent()
-        }
-        return url
-    }
-
-    /// `../shared/fixtures/asterisk/` relative to the package root; a git worktree nested one
-    /// level deeper (`/work/wt/<name>`) finds it one more level up.
+    /// `Tests/AGITests/Fixtures/asterisk/`, found from this source file so a fresh clone in any
+    /// folder works (no path outside the repository).
     static func folder() throws -> URL {
-        var base = packageRoot.deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = base.appendingPathComponent("shared/fixtures/asterisk", isDirectory: true)
-            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("README.md").path) {
-                return candidate
-            }
-            base = base.deletingLastPathComponent()
+        let folder = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent()  // Support
+            .deletingLastPathComponent()  // AGITests
+            .appendingPathComponent("Fixtures/asterisk", isDirectory: true)
+        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("README.md").path) else {
+            throw FixtureError.folderMissing(folder.path)
         }
-        throw FixtureError.folderMissing(packageRoot.path)
+        return folder
     }
 
     static func all() throws -> [Fixture] {

@@ -2,11 +2,13 @@ import Foundation
 import JOSE
 import Testing
 
-/// The real Idura (Criipto) Swedish BankID ID token from `/work/shared/fixtures/provider/`.
+/// The real Idura (Criipto) Swedish BankID ID token in `Tests/JOSETests/Fixtures/provider/`.
 /// Its signing key is not public, so this proves parsing and clean failure, not a signature.
 @Suite("Idura sample ID token")
 struct IduraSampleTokenTests {
-    static let path = "/work/shared/fixtures/provider/idura-se-bankid-id-token.jwt"
+    static let path = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()  // Fixtures
+        .appendingPathComponent("provider/idura-se-bankid-id-token.jwt").path
 
     private func token() throws -> String {
         let text = try String(contentsOfFile: Self.path, encoding: .utf8)
