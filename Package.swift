@@ -24,6 +24,13 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        // libcurl (Debian: libcurl4-openssl-dev) for the CIBA client's transport; typed setopt wrappers.
+        .systemLibrary(
+            name: "CCurl",
+            path: "Sources/CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
         // epoll / eventfd / accept4 for Sockets (header-only; Glibc does not export them).
         .systemLibrary(name: "CSocketsLinux", path: "Sources/CSocketsLinux"),
         // Structured key=value logging with an in-memory handler for tests.
@@ -43,7 +50,7 @@ let package = Package(
         // A small HTTP/1.1 server (simulated provider, ops endpoint).
         .target(name: "HTTPServer", dependencies: ["Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         // OpenID Connect CIBA client (poll mode) and ID-token validation.
-        .target(name: "CIBA", dependencies: ["JOSE", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
+        .target(name: "CIBA", dependencies: ["CCurl", "JOSE", "Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         // In-process simulated CIBA provider that behaves like Idura Verify.
         .target(name: "CIBASimulator", dependencies: ["HTTPServer", "JOSE", "IdentityNumbers", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         // Child processes via posix_spawn (Foundation's Process.run crashes on Linux, see the file).
