@@ -43,6 +43,8 @@ let package = Package(
         .target(name: "AGI", dependencies: ["Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         // A fake Asterisk for tests and `ciba-agi simulate-call`.
         .target(name: "AGITesting", dependencies: ["AGI", "Sockets"], swiftSettings: strict),
+        // Loopback peers for transport tests: scripted HTTP answers, a CONNECT proxy.
+        .target(name: "NetworkTesting", dependencies: ["Sockets"], swiftSettings: strict),
         // Swedish personnummer / samordningsnummer, Norwegian fødselsnummer / D-number.
         .target(name: "IdentityNumbers", swiftSettings: strict),
         // JWS / JWK / JWT over OpenSSL 3.
@@ -84,7 +86,7 @@ let package = Package(
         .testTarget(name: "IdentityNumbersTests", dependencies: ["IdentityNumbers", "ProcessSpawning"], exclude: ["Reference"], swiftSettings: strict),
         .testTarget(name: "JOSETests", dependencies: ["JOSE", "ProcessSpawning"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "URLEncoding"], swiftSettings: strict),
-        .testTarget(name: "CIBATests", dependencies: ["CIBA", "JOSE", "HTTPServer", "Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
+        .testTarget(name: "CIBATests", dependencies: ["CIBA", "JOSE", "HTTPServer", "NetworkTesting", "Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         .testTarget(name: "CIBASimulatorTests", dependencies: ["CIBASimulator", "CIBA", "JOSE", "HTTPServer", "IdentityNumbers", "Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         .testTarget(
             name: "CallerAuthTests",
