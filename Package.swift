@@ -24,6 +24,13 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        // libcurl (Debian: libcurl4-openssl-dev) for the CIBA client's transport; typed setopt wrappers.
+        .systemLibrary(
+            name: "CCurl",
+            path: "Sources/CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
         // epoll / eventfd / accept4 for Sockets (header-only; Glibc does not export them).
         .systemLibrary(name: "CSocketsLinux", path: "Sources/CSocketsLinux"),
         // Structured key=value logging with an in-memory handler for tests.
@@ -38,6 +45,8 @@ let package = Package(
         .target(name: "AGI", dependencies: ["Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         // A fake Asterisk for tests and `ciba-agi simulate-call`.
         .target(name: "AGITesting", dependencies: ["AGI", "Sockets"], swiftSettings: strict),
+        // Loopback peers for transport tests: scripted HTTP answers, a CONNECT proxy.
+        .target(name: "NetworkTesting", dependencies: ["Sockets"], swiftSettings: strict),
         // Swedish personnummer / samordningsnummer, Norwegian fødselsnummer / D-number.
         .target(name: "IdentityNumbers", swiftSettings: strict),
         // JWS / JWK / JWT over OpenSSL 3.
@@ -45,7 +54,7 @@ let package = Package(
         // A small HTTP/1.1 server (simulated provider, ops endpoint).
         .target(name: "HTTPServer", dependencies: ["Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         // OpenID Connect CIBA client (poll mode) and ID-token validation.
-        .target(name: "CIBA", dependencies: ["JOSE", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
+        .target(name: "CIBA", dependencies: ["CCurl", "JOSE", "Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         // In-process simulated CIBA provider that behaves like Idura Verify.
         .target(name: "CIBASimulator", dependencies: ["HTTPServer", "JOSE", "IdentityNumbers", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         // Child processes via posix_spawn (Foundation's Process.run crashes on Linux, see the file).
@@ -82,7 +91,7 @@ let package = Package(
         .testTarget(name: "IdentityNumbersTests", dependencies: ["IdentityNumbers", "ProcessSpawning"], exclude: ["Reference"], swiftSettings: strict),
         .testTarget(name: "JOSETests", dependencies: ["JOSE", "ProcessSpawning"], exclude: ["Fixtures/provider"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "URLEncoding"], swiftSettings: strict),
-        .testTarget(name: "CIBATests", dependencies: ["CIBA", "JOSE", "HTTPServer", "Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
+        .testTarget(name: "CIBATests", dependencies: ["CIBA", "JOSE", "HTTPServer", "NetworkTesting", "Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         .testTarget(name: "CIBASimulatorTests", dependencies: ["CIBASimulator", "CIBA", "JOSE", "HTTPServer", "IdentityNumbers", "Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         .testTarget(
             name: "CallerAuthTests",

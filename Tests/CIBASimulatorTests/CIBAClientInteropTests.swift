@@ -5,7 +5,7 @@ import JOSE
 import StructuredLogging
 import Testing
 
-/// The team's real CIBA client (module CIBA, URLSession transport) against the simulator,
+/// The team's real CIBA client (module CIBA, libcurl transport) against the simulator,
 /// one test per outcome. Time runs 40× faster on both sides (ScaledClock for the client,
 /// the same scaled time as the simulator's clock), so Idura's 120 s expiry takes 3 s.
 @Suite struct CIBAClientInteropTests {
@@ -47,7 +47,7 @@ import Testing
             issuer: issuer, clientID: SimulatorConfiguration.demoClientID, authentication: authentication(rsa, ec),
             requestTimeout: requestTimeout)
         let authenticator = BackchannelAuthenticator(
-            settings: settings, transport: try URLSessionTransport(), clock: ScaledClock(factor: Self.factor),
+            settings: settings, transport: try CurlTransport(), clock: ScaledClock(factor: Self.factor),
             logger: .disabled, wallClock: { wall.now })
         do {
             try await body(Setup(provider: provider, authenticator: authenticator))

@@ -7,7 +7,7 @@ import StructuredLogging
 /// validation, credential check.
 ///
 /// Create one per provider and keep it: it owns the discovery and JWKS caches and (with the
-/// convenience initialiser) one `URLSession`, so connections are reused across calls. All
+/// convenience initialiser) one libcurl multi handle, so connections are reused across calls. All
 /// methods are safe to call concurrently; one call's failure never affects another's state.
 ///
 /// Time (intervals, expiry, cache lifetimes, rate limits) comes only from the injected clock;
@@ -51,11 +51,16 @@ public final class BackchannelAuthenticator: Sendable {
                                      now: wallClock)
     }
 
-    /// Uses a ``URLSessionTransport`` built from the settings (`caFile`, `maxResponseBytes`).
+    /// Uses a ``CurlTransport`` built from `settings.transport` (trust, client certificate,
+    /// proxy, size limit): one multi handle, so one connection pool, per authenticator.
     public convenience init<C: Clock>(settings: ProviderSettings, clock: C, logger: Logger) throws(CIBAFailure)
     where C.Duration == Duration {
-        let transport = try URLSessionTransport(configuration: .init(maxResponseBytes: settings.maxResponseBytes,
-                                                                     caFile: settings.caFile))
+        let transport: CurlTransport
+        do {
+            transport = try CurlTransport(settings: settings.transport)
+        } catch {
+            throw CIBAFailure(.configuration, "HTTP transport: \(error.reason)")
+        }
         self.init(settings: settings, transport: transport, clock: clock, logger: logger)
     }
 

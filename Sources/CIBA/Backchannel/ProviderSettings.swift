@@ -22,9 +22,13 @@ public struct ProviderSettings: Sendable {
     public var allowedAlgorithms: Set<JWSAlgorithm>
     /// Tolerance for `exp`, `iat`, `nbf` (capped at 60 s).
     public var clockSkew: Duration
-    /// A PEM CA bundle to trust for TLS instead of the system store. See ``URLSessionTransport``:
-    /// it is process-wide and only honoured where FoundationNetworking supports it.
-    public var caFile: String?
+    /// Trust, client certificate, proxy and size limit of the connection (``CurlTransport``).
+    public var transport: TransportSettings
+    /// A PEM CA bundle to trust for TLS instead of the system store (``TransportSettings/caFile``).
+    public var caFile: String? {
+        get { transport.caFile }
+        set { transport.caFile = newValue }
+    }
     /// How long a discovery document is trusted before it is fetched again.
     public var metadataLifetime: Duration
     /// How long a JWKS is trusted before it is fetched again.
@@ -35,8 +39,11 @@ public struct ProviderSettings: Sendable {
     public var assertionLifetime: Duration
     /// ID tokens longer than this are refused before parsing.
     public var maxIDTokenBytes: Int
-    /// Responses longer than this are refused by the transport.
-    public var maxResponseBytes: Int
+    /// Responses longer than this are refused by the transport (``TransportSettings/maxResponseBytes``).
+    public var maxResponseBytes: Int {
+        get { transport.maxResponseBytes }
+        set { transport.maxResponseBytes = newValue }
+    }
 
     public init(
         issuer: URL,
@@ -56,8 +63,10 @@ public struct ProviderSettings: Sendable {
         jwksRefetchCooldown: Duration = .seconds(30),
         assertionLifetime: Duration = .seconds(60),
         maxIDTokenBytes: Int = 16_384,
-        maxResponseBytes: Int = 1_048_576
+        maxResponseBytes: Int = 1_048_576,
+        transport: TransportSettings = TransportSettings()
     ) {
+        self.transport = transport
         self.issuer = issuer
         self.clientID = clientID
         self.authentication = authentication
@@ -69,13 +78,13 @@ public struct ProviderSettings: Sendable {
         self.assertionAudience = assertionAudience
         self.allowedAlgorithms = allowedAlgorithms
         self.clockSkew = clockSkew
-        self.caFile = caFile
+        if let caFile { self.transport.caFile = caFile }
         self.metadataLifetime = metadataLifetime
         self.jwksLifetime = jwksLifetime
         self.jwksRefetchCooldown = jwksRefetchCooldown
         self.assertionLifetime = assertionLifetime
         self.maxIDTokenBytes = maxIDTokenBytes
-        self.maxResponseBytes = maxResponseBytes
+        self.transport.maxResponseBytes = maxResponseBytes
     }
 
     var endpointPolicy: EndpointPolicy { EndpointPolicy(allowInsecureHTTP: allowInsecureHTTP) }

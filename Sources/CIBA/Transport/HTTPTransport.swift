@@ -57,7 +57,7 @@ public struct HTTPExchange: Sendable {
 
 /// Moves requests to the provider and back.
 ///
-/// ``URLSessionTransport`` is the real one; tests use a scripted fake. Implementations must
+/// ``CurlTransport`` is the real one; tests use a scripted fake. Implementations must
 /// honour `request.timeout`, stop at once when the calling task is cancelled (throwing
 /// `CancellationError`), and never follow redirects on their own.
 public protocol HTTPTransport: Sendable {
@@ -73,8 +73,12 @@ public struct HTTPTransportError: Error, Sendable, Equatable, CustomStringConver
         public var description: String { name }
         /// No complete answer within the request's timeout.
         public static let timedOut = Kind(name: "timed_out")
-        /// Connection refused, DNS failure, connection lost, TLS failure.
+        /// Connection refused, DNS failure, connection lost.
         public static let unreachable = Kind(name: "unreachable")
+        /// TLS failed: certificate not trusted, wrong host name, expired, client certificate refused.
+        public static let tls = Kind(name: "tls")
+        /// The proxy could not be reached or refused the tunnel.
+        public static let proxy = Kind(name: "proxy")
         /// The response body grew beyond the transport's size limit.
         public static let responseTooLarge = Kind(name: "response_too_large")
         /// The transport refused the request itself (bad URL, unsupported configuration).

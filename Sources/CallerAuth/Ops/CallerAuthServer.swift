@@ -17,7 +17,7 @@ public final class CallerAuthServer: Sendable {
     private let logger: Logger
 
     /// - Parameters:
-    ///   - authenticator: the CIBA client; nil builds one with a `URLSessionTransport` and the real clock.
+    ///   - authenticator: the CIBA client; nil builds one with a `CurlTransport` and the real clock.
     ///   - audit: nil writes `configuration.auditLog` (or nothing when it is null).
     ///   - rateLimits, verificationStore: nil keeps them in this process (a shared store goes here).
     public init(configuration: Configuration, logger: Logger, authenticator: BackchannelAuthenticator? = nil,

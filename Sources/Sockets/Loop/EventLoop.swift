@@ -26,8 +26,10 @@ final class EventLoop: @unchecked Sendable {  // mutable state is in `shared` (M
     /// Job rounds per loop turn (see `run`).
     static let drainRounds = 8
 
-    /// Tag in the low bit of `epoll_event.data.u64`: 0 = connection, 1 = listener; 0 itself = wake fd.
+    /// Tags in the low bits of `epoll_event.data.u64` (objects are 16-byte aligned): none =
+    /// connection, 1 = listener, 2 = ``FileDescriptorWatch``; 0 itself = wake fd.
     static let listenerTag: UInt64 = 1
+    static let watchTag: UInt64 = 2
 
     /// Work queued for the loop thread: plain closures, or Swift tasks that prefer the loop
     /// as their executor (see `SocketLoopExecutor`).
@@ -80,6 +82,13 @@ final class EventLoop: @unchecked Sendable {  // mutable state is in `shared` (M
         var event = epoll_event()
         csockets_event_set(&event, EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue, token)
         return epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) == 0 ? 0 : errno
+    }
+
+    /// Adds, modifies or removes `fd` with level-triggered `flags` (``FileDescriptorWatch``).
+    func control(_ operation: Int32, fd: Int32, flags: UInt32, token: UInt64) -> Int32 {
+        var event = epoll_event()
+        csockets_event_set(&event, flags, token)
+        return epoll_ctl(epollFD, operation, fd, &event) == 0 ? 0 : errno
     }
 
     // MARK: - Jobs and timers
@@ -154,6 +163,9 @@ final class EventLoop: @unchecked Sendable {  // mutable state is in `shared` (M
                     if token == 0 {
                         var value: UInt64 = 0
                         _ = Glibc.read(wakeFD, &value, 8)
+                    } else if token & Self.watchTag != 0 {
+                        let raw = UnsafeRawPointer(bitPattern: UInt(token & ~Self.watchTag))!
+                        Unmanaged<FileDescriptorWatch>.fromOpaque(raw).takeUnretainedValue().handle(events: flags)
                     } else if token & Self.listenerTag != 0 {
                         let raw = UnsafeRawPointer(bitPattern: UInt(token & ~Self.listenerTag))!
                         Unmanaged<TCPListener>.fromOpaque(raw).takeUnretainedValue().handle(events: flags)

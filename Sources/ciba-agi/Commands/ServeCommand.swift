@@ -26,9 +26,8 @@ enum ServeCommand {
             printError("ciba-agi: config: auditLog: cannot open \(auditLog) for appending")
             return 2
         }
-        if configuration.provider.caFile != nil && !URLSessionTransport.supportsCustomCAFile {
-            logger.warning("config.ca_file_unsupported", ["caFile": configuration.provider.caFile ?? ""])
-        }
+        logger.info("server.http_client", ["library": CurlTransport.libraryVersion,
+                                            "transport": configuration.provider.settings.transport.description])
         let openFiles = ResourceLimits.raiseOpenFileLimit()
         logger.info("server.open_file_limit", ["limit": String(openFiles)])
         let signals = SignalWaiter()

@@ -36,7 +36,7 @@ final class FlowHarness: Sendable {
         configuration.provider.requestTimeoutSeconds = 2
         if let profiles { configuration.profiles = profiles }
         let logger = Logger(handler: logs, level: .debug)
-        let real = try URLSessionTransport()
+        let real = try CurlTransport()
         let authenticator = BackchannelAuthenticator(settings: configuration.provider.settings, transport: transport?(real) ?? real,
                                                      clock: ContinuousClock(), logger: logger)
         var timing = FlowTiming()
