@@ -27,6 +27,8 @@ public struct Configuration: Sendable {
     public var maxSessions: Int
     /// How long GET DATA waits for the first digit and between digits.
     public var digitTimeoutSeconds: Int
+    /// The agent desk (`agentListen` and friends); nil when off.
+    public var agentDesk: AgentDeskSettings? = nil
 
     public init(listen: [SocketAddress], allowedClients: AllowList, allowedClientsText: [String], opsListen: SocketAddress?,
                 auditLog: String?, provider: ProviderConfiguration, defaultProfile: String, profiles: [String: Profile],
