@@ -33,23 +33,24 @@ enum APIError {
 /// known keys, string values. (A form post from another site cannot have that type
 /// without a CORS preflight, which this server never grants.)
 struct JSONBody {
+    struct Problem: Error { let message: String }
     let fields: [String: String]
 
-    static func parse(_ request: HTTPRequest, allowed: Set<String>, required: Set<String>) -> Result<JSONBody, String> {
-        guard request.mediaType == "application/json" else { return .failure("send Content-Type: application/json") }
-        guard let value = try? JSONParser.parse(request.body), let object = value.objectValue else {
-            return .failure("the body is not a JSON object")
+    static func parse(_ request: HTTPRequest, allowed: Set<String>, required: Set<String>) -> Result<JSONBody, Problem> {
+        guard request.mediaType == "application/json" else { return .failure(Problem(message: "send Content-Type: application/json")) }
+        guard let value = try? JSONValue.parse(request.body), let object = value.objectValue else {
+            return .failure(Problem(message: "the body is not a JSON object"))
         }
         var fields: [String: String] = [:]
         for (key, entry) in object {
-            guard allowed.contains(key) else { return .failure("unknown field \"\(key.prefix(40))\"") }
+            guard allowed.contains(key) else { return .failure(Problem(message: "unknown field \"\(key.prefix(40))\"")) }
             if entry.isNull { continue }
-            guard let text = entry.stringValue else { return .failure("\"\(key)\" must be a string") }
-            guard text.utf8.count <= 1024 else { return .failure("\"\(key)\" is too long") }
+            guard let text = entry.stringValue else { return .failure(Problem(message: "\"\(key)\" must be a string")) }
+            guard text.utf8.count <= 1024 else { return .failure(Problem(message: "\"\(key)\" is too long")) }
             fields[key] = text
         }
         for key in required.sorted() where (fields[key] ?? "").isEmpty {
-            return .failure("\"\(key)\" is required")
+            return .failure(Problem(message: "\"\(key)\" is required"))
         }
         return .success(JSONBody(fields: fields))
     }

@@ -15,7 +15,7 @@ extension AgentDeskService {
         let body: JSONBody
         switch JSONBody.parse(request, allowed: ["name", "password"], required: ["name", "password"]) {
         case .success(let parsed): body = parsed
-        case .failure(let message): return APIError.badRequest(message)
+        case .failure(let problem): return APIError.badRequest(problem.message)
         }
         let name = body.fields["name"] ?? ""
         let password = body.fields["password"] ?? ""

@@ -15,7 +15,7 @@ extension AgentDeskService {
         let body: JSONBody
         switch JSONBody.parse(request, allowed: ["number", "profile", "uniqueid"], required: ["number", "profile"]) {
         case .success(let parsed): body = parsed
-        case .failure(let message): return APIError.badRequest(message)
+        case .failure(let problem): return APIError.badRequest(problem.message)
         }
         let profileName = body.fields["profile"] ?? ""
         guard let profile = profiles[profileName] else {
@@ -93,7 +93,8 @@ extension AgentDeskService {
         let txn = started.txn
         let task = Task {
             let final = started.status.isFinal ? started : await engine.waitForFinal(txn: txn, timeout: .seconds(3600))
-            let record = final ?? (await engine.store.record(txn: txn)) ?? started
+            let stored = await engine.store.record(txn: txn)
+            let record = final ?? stored ?? started
             let line = AuditRecord(
                 time: record.updatedAt, txn: record.txn, uniqueID: record.uniqueID ?? "", channel: "", callerID: "",
                 profile: record.profile, initiator: agent, status: Self.auditStatus(record), error: record.error ?? "",
