@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "CIBASimulatorTests", dependencies: ["CIBASimulator", "CIBA", "JOSE", "HTTPServer", "IdentityNumbers", "Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         .testTarget(
             name: "AgentDeskTests",
-            dependencies: ["AgentDesk", "BrowserTesting", "CallerAuth", "CIBA", "CIBASimulator", "HTTPServer", "IdentityNumbers", "JOSE", "Sockets", "StructuredLogging"],
+            dependencies: ["AgentDesk", "AGITesting", "BrowserTesting", "CallerAuth", "CIBA", "CIBASimulator", "HTTPServer", "IdentityNumbers", "JOSE", "Sockets", "StructuredLogging"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -149,6 +149,8 @@ actor AuditTasks {
 
     func add(_ txn: String, _ task: Task<Void, Never>) { tasks[txn] = task }
     func done(_ txn: String) { tasks[txn] = nil }
+    /// Returns once the audit record of `txn` is written (at once when it already is).
+    func wait(txn: String) async { await tasks[txn]?.value }
     func cancelAll() async {
         let running = Array(tasks.values)
         tasks.removeAll()
