@@ -65,9 +65,18 @@ let package = Package(
             dependencies: ["AGI", "Sockets", "CIBA", "IdentityNumbers", "HTTPServer", "JOSE", "CIBASimulator", "ProcessSpawning", "StructuredLogging"],
             swiftSettings: strict
         ),
+        // The agent desk: HTTP API, login, the agent page and its event stream (issue 9).
+        .target(
+            name: "AgentDesk",
+            dependencies: ["CallerAuth", "HTTPServer", "IdentityNumbers", "JOSE", "COpenSSL", "Sockets", "StructuredLogging"],
+            exclude: ["AgentPage"],
+            swiftSettings: strict
+        ),
+        // Headless Chromium over the DevTools pipe, for the agent page's browser test.
+        .target(name: "BrowserTesting", dependencies: ["JOSE", "ProcessSpawning"], swiftSettings: strict),
         .executableTarget(
             name: "ciba-agi",
-            dependencies: ["CallerAuth", "AGI", "AGITesting", "Sockets", "CIBASimulator", "CIBA", "HTTPServer", "StructuredLogging"],
+            dependencies: ["AgentDesk", "CallerAuth", "AGI", "AGITesting", "Sockets", "CIBASimulator", "CIBA", "HTTPServer", "StructuredLogging"],
             swiftSettings: strict
         ),
 
@@ -93,6 +102,11 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "URLEncoding"], swiftSettings: strict),
         .testTarget(name: "CIBATests", dependencies: ["CIBA", "JOSE", "HTTPServer", "NetworkTesting", "Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         .testTarget(name: "CIBASimulatorTests", dependencies: ["CIBASimulator", "CIBA", "JOSE", "HTTPServer", "IdentityNumbers", "Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
+        .testTarget(
+            name: "AgentDeskTests",
+            dependencies: ["AgentDesk", "AGITesting", "BrowserTesting", "CallerAuth", "CIBA", "CIBASimulator", "HTTPServer", "IdentityNumbers", "JOSE", "Sockets", "StructuredLogging"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "CallerAuthTests",
             dependencies: ["CallerAuth", "AGI", "AGITesting", "CIBA", "CIBASimulator", "IdentityNumbers", "ProcessSpawning", "Sockets", "HTTPServer", "JOSE", "StructuredLogging"],

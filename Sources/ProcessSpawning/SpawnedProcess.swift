@@ -59,12 +59,15 @@ public final class SpawnedProcess: @unchecked Sendable {  // pid is immutable; s
     /// - Parameters:
     ///   - environment: the child's complete environment; `nil` inherits this process's.
     ///   - directory: the child's working directory; `nil` keeps this process's.
+    ///   - descriptors: extra descriptors the child gets, child number -> this process's
+    ///     descriptor (3 and up; e.g. Chromium's `--remote-debugging-pipe` reads 3, writes 4).
     public static func spawn(
         _ arguments: [String],
         environment: [String: String]? = nil,
         directory: String? = nil,
         stdout: Output = .discard,
-        stderr: Output = .discard
+        stderr: Output = .discard,
+        descriptors: [Int32: Int32] = [:]
     ) throws -> SpawnedProcess {
         guard let program = arguments.first, !program.isEmpty else {
             throw Failure(description: "no program to run")
@@ -88,9 +91,17 @@ public final class SpawnedProcess: @unchecked Sendable {  // pid is immutable; s
             let rc = directory.withCString { addchdir(&actions, $0) }
             guard rc == 0 else { throw Failure(description: "cannot use directory \(directory): \(String(cString: strerror(rc)))") }
         }
-        // Close every inherited descriptor above stderr (listening sockets, epoll, ...).
+        // The requested extra descriptors (dup2 clears close-on-exec on the copy).
+        guard descriptors.keys.allSatisfy({ $0 >= 3 && $0 < 64 }), descriptors.values.allSatisfy({ $0 >= 0 }),
+              Set(descriptors.values).isDisjoint(with: descriptors.keys) else {
+            throw Failure(description: "extra descriptors must be numbered 3 to 63 and not overlap their sources")
+        }
+        for (child, parent) in descriptors.sorted(by: { $0.key < $1.key }) {
+            posix_spawn_file_actions_adddup2(&actions, parent, child)
+        }
+        // Close every other inherited descriptor above stderr (listening sockets, epoll, ...).
         if let closefrom = SpawnExtensions.addclosefrom {
-            _ = closefrom(&actions, 3)
+            _ = closefrom(&actions, (descriptors.keys.max() ?? 2) + 1)
         }
 
         var attributes = posix_spawnattr_t()

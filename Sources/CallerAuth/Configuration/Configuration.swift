@@ -31,6 +31,8 @@ public struct Configuration: Sendable {
     public var verificationRetentionMinutes: Int
     /// `logCallerId`: write caller ids in full to logs, audit and records (default: masked).
     public var logCallerID: Bool
+    /// The agent desk (`agentListen` and friends); nil when off.
+    public var agentDesk: AgentDeskSettings? = nil
 
     public init(listen: [SocketAddress], allowedClients: AllowList, allowedClientsText: [String], opsListen: SocketAddress?,
                 auditLog: String?, provider: ProviderConfiguration, defaultProfile: String, profiles: [String: Profile],

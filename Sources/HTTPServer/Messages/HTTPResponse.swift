@@ -7,11 +7,26 @@ public struct HTTPResponse: Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: [UInt8]
+    /// When set, the server sends the head without `Content-Length`, then each chunk as it
+    /// arrives, and closes the connection when the stream finishes (Server-Sent Events).
+    /// `body` is ignored. See ``eventStream(_:)``.
+    public var bodyStream: AsyncStream<[UInt8]>?
 
     public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = []) {
         self.status = status
         self.headers = headers
         self.body = body
+    }
+
+    /// A `text/event-stream` response fed by `stream`, uncached. The connection ends when the
+    /// stream finishes, when a chunk cannot be written within the write timeout (a client
+    /// that stopped reading), or at server shutdown (the stream's iteration is cancelled).
+    public static func eventStream(_ stream: AsyncStream<[UInt8]>) -> HTTPResponse {
+        var response = HTTPResponse(status: 200, headers: [
+            ("Content-Type", "text/event-stream; charset=utf-8"), ("Cache-Control", "no-store"), ("X-Accel-Buffering", "no"),
+        ])
+        response.bodyStream = stream
+        return response
     }
 
     /// The first header named `name` (case-insensitive).

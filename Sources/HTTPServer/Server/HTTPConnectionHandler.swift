@@ -67,7 +67,11 @@ struct HTTPConnectionHandler: Sendable {
             let response = await handler(request)
             served += 1
 
-            // 4. The response.
+            // 4. The response (a streamed one ends the connection).
+            if let stream = response.bodyStream {
+                await sendStream(response, stream, omitBody: head.method == "HEAD")
+                return
+            }
             let keepAlive = head.keepAlive && served < limits.maxRequestsPerConnection && !Task.isCancelled
             logger.debug("http.request", ["remote": remoteAddress, "method": head.method, "path": head.path, "status": "\(response.status)"])
             let bytes = ResponseSerializer.serialize(response, omitBody: head.method == "HEAD", keepAlive: keepAlive)
@@ -140,6 +144,14 @@ struct HTTPConnectionHandler: Sendable {
             return true
         } catch {
             return false
+        }
+    }
+
+    private func sendStream(_ response: HTTPResponse, _ stream: AsyncStream<[UInt8]>, omitBody: Bool) async {
+        logger.debug("http.stream", ["remote": remoteAddress, "status": "\(response.status)"])
+        guard await write(ResponseSerializer.serializeStreamHead(response)), !omitBody else { return }
+        for await chunk in stream {
+            guard await write(chunk) else { return }
         }
     }
 

@@ -28,6 +28,19 @@ enum ResponseSerializer {
         return bytes
     }
 
+    /// The head of a streamed response: no `Content-Length`, `Connection: close` (the body
+    /// ends when the connection does, which HTTP/1.1 allows for responses).
+    static func serializeStreamHead(_ response: HTTPResponse, date: Date = Date()) -> [UInt8] {
+        var head = "HTTP/1.1 \(response.status) \(HTTPStatus.reasonPhrase(response.status))\r\n"
+        head += "Date: \(HTTPDate.format(date))\r\n"
+        for (name, value) in response.headers where isSafe(name: name, value: value) {
+            if framingHeaders.contains(name.lowercased()) { continue }
+            head += "\(name): \(value)\r\n"
+        }
+        head += "Connection: close\r\n\r\n"
+        return Array(head.utf8)
+    }
+
     /// A minimal error response for requests refused before the handler ran.
     static func rejection(_ rejection: HTTPRequestRejection) -> HTTPResponse {
         .text("\(rejection.reason)\n", status: rejection.status)

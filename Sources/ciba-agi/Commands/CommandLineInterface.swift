@@ -16,6 +16,8 @@ enum CommandLineInterface {
       simulate-call    play Asterisk against a server     --agi URL [--dtmf DIGITS] [--hangup-after SECONDS]
       mock-provider    the simulated CIBA provider alone  [--listen ADDR]
       check-config     validate a configuration           [--config FILE]
+      agent-passwd     add an agent desk login            NAME [--agents-file FILE]
+      agent-token      API tokens for the agent desk      AGENT --label L | --revoke L
 
     ciba-agi <command> --help shows the command's options; ciba-agi --version the version.
     Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
@@ -40,8 +42,10 @@ enum CommandLineInterface {
             case "simulate-call": return try await SimulateCallCommand.run(rest)
             case "mock-provider": return try await MockProviderCommand.run(rest)
             case "check-config": return try await CheckConfigCommand.run(rest)
+            case "agent-passwd": return try await AgentPasswdCommand.run(rest)
+            case "agent-token": return try await AgentTokenCommand.run(rest)
             default:
-                printError("ciba-agi: unknown command '\(command)' (commands: serve, demo, simulate-call, mock-provider, check-config; see ciba-agi --help)")
+                printError("ciba-agi: unknown command '\(command)' (commands: serve, demo, simulate-call, mock-provider, check-config, agent-passwd, agent-token; see ciba-agi --help)")
                 return 2
             }
         } catch let error as UsageError {

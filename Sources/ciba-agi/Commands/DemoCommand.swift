@@ -12,6 +12,7 @@ import StructuredLogging
 enum DemoCommand {
     static let help = """
     usage: ciba-agi demo [--number N] [--profile se-bankid|no-bankid|se-frejaid] [--verbose]
+           ciba-agi demo --agent [--listen 127.0.0.1:8470] [--verbose]
 
     Starts the built-in simulated CIBA provider and the FastAGI server on free loopback
     ports, places one simulated call that keys in N and prints the AGI dialogue, the
@@ -19,11 +20,15 @@ enum DemoCommand {
     Default: the Swedish BankID test person (Terne Paulsen); --profile no-bankid uses the
     Norwegian test person (word pair). Other simulated outcomes: see docs/operations.md.
     --verbose also prints the server's log lines. Exit 0 when VERIFIED, 1 otherwise.
+
+    --agent instead runs the agent desk (page and API) with the simulated provider on
+    loopback and prints a one-time login, until Ctrl-C: verify a test person from a browser.
     """
 
     static func run(_ arguments: [String]) async throws -> Int32 {
-        let options = try ParsedArguments.parse(arguments, command: "demo", valueOptions: ["number", "profile"], flagOptions: ["verbose"])
+        let options = try ParsedArguments.parse(arguments, command: "demo", valueOptions: ["number", "profile", "listen"], flagOptions: ["verbose", "agent"])
         if options.wantsHelp { print(help); return 0 }
+        if options.flags.contains("agent") { return try await DemoDeskCommand.run(options) }
         let profiles = SimulatedSetup.profiles
         let profileName = options.values["profile"] ?? "se-bankid"
         guard let profile = profiles[profileName] else {

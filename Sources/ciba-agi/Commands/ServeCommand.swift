@@ -1,4 +1,5 @@
 import Foundation
+import AgentDesk
 import CallerAuth
 import CIBA
 import Sockets
@@ -39,10 +40,19 @@ enum ServeCommand {
             printError("ciba-agi: serve: cannot start: \(error)")
             return 1
         }
+        let desk: AgentDeskServer?
+        do {
+            desk = try await AgentDeskLauncher.start(configuration: configuration, server: server, logger: logger)
+        } catch {
+            await server.shutdown(drainTimeout: .zero)
+            printError("ciba-agi: serve: cannot start: \(error)")
+            return 1
+        }
         let received = await signals.wait()
         signals.cancel()
         logger.notice("server.signal", ["signal": received == SIGTERM ? "SIGTERM" : "SIGINT",
                                          "sessions": String(server.activeSessions)])
+        await desk?.shutdown()
         await server.shutdown(drainTimeout: .seconds(configuration.drainTimeoutSeconds))
         logger.notice("server.exit")
         return 0

@@ -1,0 +1,135 @@
+import AGITesting
+import Foundation
+import HTTPServer
+import JOSE
+import Sockets
+import StructuredLogging
+import Synchronization
+import Testing
+import CIBA
+import CIBASimulator
+@testable import AgentDesk
+@testable import CallerAuth
+
+/// A wall clock the test moves by hand (sessions, lockouts).
+final class ManualClock: Sendable {
+    private let current = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+    var now: Date { current.withLock { $0 } }
+    func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+    var closure: @Sendable () -> Date { { [self] in now } }
+}
+
+/// The agents used by the tests; hashing with 600,000 PBKDF2 iterations costs a few hundred
+/// milliseconds, so each hash is made once per test process.
+enum TestAgents {
+    static let alicePassword = "correct horse battery staple"
+    static let bobPassword = "another long password"
+    static let alice: PasswordHash = try! PasswordHash.make(password: alicePassword)
+    static let bob: PasswordHash = try! PasswordHash.make(password: bobPassword)
+}
+
+/// A simulated provider, the caller-auth service (its engine) and the agent desk service,
+/// with every log line, audit record and answer kept for the privacy checks.
+final class DeskHarness: Sendable {
+    let provider: SimulatedProvider
+    let callerAuth: CallerAuthService
+    let desk: AgentDeskService
+    let audit = InMemoryAuditSink()
+    let logs = InMemoryLogHandler()
+    let clock = ManualClock()
+    let directory: String
+    let agentsFile: String
+    let answers = Mutex<[String]>([])
+
+    init(rateLimits: RateLimitSettings = RateLimitSettings(perCallerPer10Min: 100, perNumberPer10Min: 100), tls: Bool = false) async throws {
+        var simulator = SimulatorConfiguration.demo
+        simulator.interval = 1
+        provider = SimulatedProvider(configuration: simulator)
+        let issuer = try provider.start(listen: try SocketAddress.parse("127.0.0.1:0"))
+        var configuration = try SimulatedSetup.configuration(issuer: issuer, opsListen: false, rateLimits: rateLimits)
+        configuration.provider.requestTimeoutSeconds = 5
+        let logger = Logger(handler: logs, level: .debug)
+        let authenticator = try BackchannelAuthenticator(settings: configuration.provider.settings, clock: ContinuousClock(), logger: logger)
+        callerAuth = CallerAuthService(configuration: configuration, authenticator: authenticator, audit: audit,
+                                       metrics: MetricsRegistry(), logger: logger)
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("desk-test-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        agentsFile = directory + "/agents"
+        var file = AgentsFile()
+        file.agents["alice"] = TestAgents.alice
+        file.agents["bob"] = TestAgents.bob
+        try file.write(path: agentsFile)
+        let agents = try AgentDirectory(path: agentsFile, logger: logger)
+        desk = AgentDeskService(
+            engine: callerAuth.engine, profiles: configuration.profiles, audit: audit, directory: agents,
+            page: try AgentPage(directory: AgentPage.sourceDirectory), tls: tls, logger: logger,
+            sessions: SessionStore(now: clock.closure), throttle: LoginThrottle(now: clock.closure), now: { Date() })
+        await desk.events.start()
+    }
+
+    func shutdown() async {
+        await desk.shutdown()
+        await provider.shutdown()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Sends one request to the desk's handler (no socket) and keeps the answer's text.
+    func send(_ method: String, _ path: String, json: String? = nil, cookie: String? = nil, csrf: String? = nil,
+              bearer: String? = nil, headers: [(String, String)] = [], remote: String = "192.0.2.10:50000") async -> HTTPResponse {
+        var all = headers + [("Host", "desk.example:8443")]
+        if json != nil { all.append(("Content-Type", "application/json")) }
+        if let cookie { all.append(("Cookie", cookie)) }
+        if let csrf { all.append(("X-CSRF-Token", csrf)) }
+        if let bearer { all.append(("Authorization", "Bearer \(bearer)")) }
+        let (pathOnly, query) = Self.split(path)
+        let request = HTTPRequest(method: method, path: pathOnly, query: query, headers: all, body: Array((json ?? "").utf8),
+                                  remoteAddress: remote)
+        let response = await desk.handle(request)
+        let text = response.headers.map { "\($0.0): \($0.1)" }.joined(separator: "\n") + "\n" + String(decoding: response.body, as: UTF8.self)
+        answers.withLock { $0.append(text) }
+        return response
+    }
+
+    private static func split(_ path: String) -> (String, [String: String]) {
+        guard let mark = path.firstIndex(of: "?") else { return (path, [:]) }
+        var query: [String: String] = [:]
+        for pair in path[path.index(after: mark)...].split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            query[parts[0]] = parts.count > 1 ? parts[1] : ""
+        }
+        return (String(path[..<mark]), query)
+    }
+
+    struct Login {
+        var cookie: String
+        var csrf: String
+    }
+
+    /// Logs in and returns the `Cookie` header value and the CSRF token.
+    func login(_ name: String = "alice", _ password: String = TestAgents.alicePassword) async throws -> Login {
+        let response = await send("POST", "/api/v1/login", json: #"{"name":"\#(name)","password":"\#(password)"}"#)
+        try #require(response.status == 200, "login: \(response.status) \(String(decoding: response.body, as: UTF8.self))")
+        let cookie = try #require(response.header("Set-Cookie")?.split(separator: ";").first.map(String.init))
+        let body = try #require(try JSONValue.parse(response.body).objectValue)
+        return Login(cookie: cookie, csrf: try #require(body["csrfToken"]?.stringValue))
+    }
+
+    /// Starts a verification as `login` and returns the 201 answer's JSON.
+    func startVerification(_ login: Login, number: String, profile: String, uniqueid: String? = nil) async throws -> [String: JSONValue] {
+        let extra = uniqueid.map { #","uniqueid":"\#($0)""# } ?? ""
+        let response = await send("POST", "/api/v1/verifications", json: #"{"number":"\#(number)","profile":"\#(profile)"\#(extra)}"#,
+                                  cookie: login.cookie, csrf: login.csrf)
+        try #require(response.status == 201, "start: \(response.status) \(String(decoding: response.body, as: UTF8.self))")
+        return try #require(try JSONValue.parse(response.body).objectValue)
+    }
+
+    /// Everything the desk said: answers, log lines, audit lines.
+    var everythingSaid: String {
+        answers.withLock { $0.joined(separator: "\n") } + "\n" + logs.lines.joined(separator: "\n") + "\n"
+            + audit.records.map(\.jsonLine).joined(separator: "\n")
+    }
+}
+
+func json(_ response: HTTPResponse) -> [String: JSONValue] {
+    (try? JSONValue.parse(response.body).objectValue) ?? [:]
+}
