@@ -36,6 +36,8 @@ let package = Package(
         .target(name: "RESP", dependencies: ["Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         // The FastAGI protocol: environment, commands, responses, channel API, server.
         .target(name: "AGI", dependencies: ["Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
+        // Asterisk Manager Interface client: login, events, actions, reconnect (queue mode).
+        .target(name: "AMI", dependencies: ["Sockets", "StructuredLogging"], swiftSettings: strict),
         // A fake Asterisk for tests and `ciba-agi simulate-call`.
         .target(name: "AGITesting", dependencies: ["AGI", "Sockets"], swiftSettings: strict),
         // Swedish personnummer / samordningsnummer, Norwegian fødselsnummer / D-number.
@@ -79,6 +81,7 @@ let package = Package(
         .target(name: "RedisTesting", dependencies: ["RESP", "ProcessSpawning", "Sockets"], swiftSettings: strict),
         .testTarget(name: "RESPTests", dependencies: ["RESP", "RedisTesting", "Sockets"], swiftSettings: strict),
         .testTarget(name: "AGITests", dependencies: ["AGI", "AGITesting", "Sockets"], swiftSettings: strict),
+        .testTarget(name: "AMITests", dependencies: ["AMI", "AGITesting", "Sockets", "StructuredLogging"], swiftSettings: strict),
         .testTarget(name: "IdentityNumbersTests", dependencies: ["IdentityNumbers", "ProcessSpawning"], exclude: ["Reference"], swiftSettings: strict),
         .testTarget(name: "JOSETests", dependencies: ["JOSE", "ProcessSpawning"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "URLEncoding"], swiftSettings: strict),
