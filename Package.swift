@@ -44,8 +44,10 @@ let package = Package(
         .target(name: "IdentityNumbers", swiftSettings: strict),
         // JWS / JWK / JWT over OpenSSL 3.
         .target(name: "JOSE", dependencies: ["COpenSSL"], swiftSettings: strict),
-        // A small HTTP/1.1 server (simulated provider, ops endpoint).
-        .target(name: "HTTPServer", dependencies: ["Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
+        // TLS over Sockets' TCPConnection (OpenSSL 3 memory BIOs), server and client; test-CA/certificate generator.
+        .target(name: "TLS", dependencies: ["COpenSSL", "Sockets"], swiftSettings: strict),
+        // A small HTTP/1.1 server (simulated provider, ops endpoint), plain or over TLS.
+        .target(name: "HTTPServer", dependencies: ["Sockets", "StructuredLogging", "URLEncoding", "TLS"], swiftSettings: strict),
         // OpenID Connect CIBA client (poll mode) and ID-token validation.
         .target(name: "CIBA", dependencies: ["JOSE", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         // In-process simulated CIBA provider that behaves like Idura Verify.
@@ -84,7 +86,8 @@ let package = Package(
         .testTarget(name: "AMITests", dependencies: ["AMI", "AGITesting", "Sockets", "StructuredLogging"], swiftSettings: strict),
         .testTarget(name: "IdentityNumbersTests", dependencies: ["IdentityNumbers", "ProcessSpawning"], exclude: ["Reference"], swiftSettings: strict),
         .testTarget(name: "JOSETests", dependencies: ["JOSE", "ProcessSpawning"], swiftSettings: strict),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "URLEncoding"], swiftSettings: strict),
+        .testTarget(name: "TLSTests", dependencies: ["TLS", "Sockets", "ProcessSpawning"], swiftSettings: strict),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "URLEncoding", "TLS", "Sockets", "ProcessSpawning"], swiftSettings: strict),
         .testTarget(name: "CIBATests", dependencies: ["CIBA", "JOSE", "HTTPServer", "Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         .testTarget(name: "CIBASimulatorTests", dependencies: ["CIBASimulator", "CIBA", "JOSE", "HTTPServer", "IdentityNumbers", "Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         .testTarget(
