@@ -43,6 +43,8 @@ let package = Package(
         .target(name: "RESP", dependencies: ["Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         // The FastAGI protocol: environment, commands, responses, channel API, server.
         .target(name: "AGI", dependencies: ["Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
+        // Asterisk Manager Interface client: login, events, actions, reconnect (queue mode).
+        .target(name: "AMI", dependencies: ["Sockets", "StructuredLogging"], swiftSettings: strict),
         // A fake Asterisk for tests and `ciba-agi simulate-call`.
         .target(name: "AGITesting", dependencies: ["AGI", "Sockets"], swiftSettings: strict),
         // Loopback peers for transport tests: scripted HTTP answers, a CONNECT proxy.
@@ -51,8 +53,10 @@ let package = Package(
         .target(name: "IdentityNumbers", swiftSettings: strict),
         // JWS / JWK / JWT over OpenSSL 3.
         .target(name: "JOSE", dependencies: ["COpenSSL"], swiftSettings: strict),
-        // A small HTTP/1.1 server (simulated provider, ops endpoint).
-        .target(name: "HTTPServer", dependencies: ["Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
+        // TLS over Sockets' TCPConnection (OpenSSL 3 memory BIOs), server and client; test-CA/certificate generator.
+        .target(name: "TLS", dependencies: ["COpenSSL", "Sockets"], swiftSettings: strict),
+        // A small HTTP/1.1 server (simulated provider, ops endpoint), plain or over TLS.
+        .target(name: "HTTPServer", dependencies: ["Sockets", "StructuredLogging", "URLEncoding", "TLS"], swiftSettings: strict),
         // OpenID Connect CIBA client (poll mode) and ID-token validation.
         .target(name: "CIBA", dependencies: ["CCurl", "JOSE", "Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         // In-process simulated CIBA provider that behaves like Idura Verify.
@@ -97,9 +101,11 @@ let package = Package(
         .target(name: "RedisTesting", dependencies: ["RESP", "ProcessSpawning", "Sockets"], swiftSettings: strict),
         .testTarget(name: "RESPTests", dependencies: ["RESP", "RedisTesting", "Sockets"], swiftSettings: strict),
         .testTarget(name: "AGITests", dependencies: ["AGI", "AGITesting", "Sockets"], exclude: ["Fixtures/asterisk"], swiftSettings: strict),
+        .testTarget(name: "AMITests", dependencies: ["AMI", "AGITesting", "Sockets", "StructuredLogging"], swiftSettings: strict),
         .testTarget(name: "IdentityNumbersTests", dependencies: ["IdentityNumbers", "ProcessSpawning"], exclude: ["Reference"], swiftSettings: strict),
         .testTarget(name: "JOSETests", dependencies: ["JOSE", "ProcessSpawning"], exclude: ["Fixtures/provider"], swiftSettings: strict),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "URLEncoding"], swiftSettings: strict),
+        .testTarget(name: "TLSTests", dependencies: ["TLS", "Sockets", "ProcessSpawning"], swiftSettings: strict),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "URLEncoding", "TLS", "Sockets", "ProcessSpawning"], swiftSettings: strict),
         .testTarget(name: "CIBATests", dependencies: ["CIBA", "JOSE", "HTTPServer", "NetworkTesting", "Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         .testTarget(name: "CIBASimulatorTests", dependencies: ["CIBASimulator", "CIBA", "JOSE", "HTTPServer", "IdentityNumbers", "Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         .testTarget(

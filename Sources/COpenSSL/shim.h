@@ -11,6 +11,8 @@
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <openssl/ssl.h>
 
 /* Helpers for OpenSSL macros that Swift cannot import (function-like or composite macros).
    Header-only on purpose: the target stays a plain system library. */
@@ -31,5 +33,16 @@ static inline const char *ciba_param_public_key(void) { return OSSL_PKEY_PARAM_P
 /* EVP_PKEY_CTX_new_from_name may keep the key type name pointer in the context: static storage. */
 static inline const char *ciba_key_type_rsa(void) { return "RSA"; }
 static inline const char *ciba_key_type_ec(void) { return "EC"; }
+
+/* TLS module: macros over SSL_CTX_ctrl / SSL_ctrl, and name pointers with static storage. */
+static inline int ciba_ssl_ctx_set_min_tls12(SSL_CTX *ctx) { return (int)SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION); }
+static inline int ciba_ssl_ctx_set_min_tls13(SSL_CTX *ctx) { return (int)SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION); }
+static inline uint64_t ciba_ssl_op_hardening(void) { return SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET | SSL_OP_NO_COMPRESSION; }
+static inline int ciba_ssl_set_host_name(SSL *ssl, const char *name) { return (int)SSL_set_tlsext_host_name(ssl, name); }
+static inline const char *ciba_curve_p256(void) { return "P-256"; }
+static inline const char *ciba_digest_sha256(void) { return "SHA256"; }
+static inline unsigned long ciba_name_flags_rfc2253(void) { return XN_FLAG_RFC2253; }
+static inline int ciba_err_get_reason(unsigned long code) { return ERR_GET_REASON(code); }
+static inline int ciba_err_get_lib(unsigned long code) { return ERR_GET_LIB(code); }
 
 #endif

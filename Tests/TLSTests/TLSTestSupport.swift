@@ -1,0 +1,63 @@
+import Foundation
+import Sockets
+import TLS
+
+/// A loopback listener that runs the server side of one TLS connection with `serve`, and the
+/// PKI for a test.
+struct TLSPair {
+    let pki: TestCertificateFiles
+
+    init() throws {
+        pki = try TestCertificateAuthority.make(in: try TestCertificateAuthority.temporaryDirectory("tls-test"))
+    }
+
+    func serverContext(_ policy: TLSServerConfiguration.ClientCertificatePolicy = .none, certificate: (String, String)? = nil) throws -> TLSServerContext {
+        var configuration = TLSServerConfiguration(
+            certificateChainFile: certificate?.0 ?? pki.serverCertificateFile, privateKeyFile: certificate?.1 ?? pki.serverKeyFile)
+        configuration.clientCertificates = policy
+        return try TLSServerContext(configuration)
+    }
+
+    func clientContext(withClientCertificate: Bool = false, caFile: String? = nil, alpn: [String] = []) throws -> TLSClientContext {
+        var configuration = TLSClientConfiguration(trustedCAFile: caFile ?? pki.caCertificateFile)
+        if withClientCertificate {
+            configuration.certificateChainFile = pki.clientCertificateFile
+            configuration.privateKeyFile = pki.clientKeyFile
+        }
+        configuration.alpnProtocols = alpn
+        return try TLSClientContext(configuration)
+    }
+}
+
+/// Accepts one connection, hands it to `server` in a task, runs `client` against it and returns
+/// both results. The server's result is awaited (no sleeps).
+func withOneConnection<S: Sendable, C>(
+    server: @escaping @Sendable (TCPConnection) async throws -> S,
+    client: (SocketAddress) async throws -> C
+) async throws -> (server: Result<S, any Error>, client: Result<C, any Error>) {
+    let listener = try TCPListener.listen(on: try SocketAddress.parse("127.0.0.1:0"))
+    defer { listener.close() }
+    let serverTask = Task { () -> Result<S, any Error> in
+        do {
+            let tcp = try await listener.accept()
+            return .success(try await server(tcp))
+        } catch {
+            return .failure(error)
+        }
+    }
+    let clientResult: Result<C, any Error>
+    do {
+        clientResult = .success(try await client(listener.localAddress))
+    } catch {
+        clientResult = .failure(error)
+    }
+    return (await serverTask.value, clientResult)
+}
+
+extension Result {
+    var error: Failure? {
+        if case let .failure(error) = self { return error }
+        return nil
+    }
+    var tlsKind: TLSError.Kind? { (error as? TLSError)?.kind }
+}
