@@ -85,11 +85,15 @@ public final class BackchannelAuthenticator: Sendable {
     /// Sends the backchannel authentication request. Throws ``CIBAFailure`` (`unknownUser`,
     /// `accessDenied`, `configuration` for rejected client credentials, `providerError`,
     /// `unreachable`) or `CancellationError`.
-    public func start(_ request: BackchannelRequest) async throws -> BackchannelGrant {
+    ///
+    /// `logger`: this request's logger (for example one carrying `txn` and `uniqueid`), used for
+    /// the bc-authorize log lines; nil uses the authenticator's own.
+    public func start(_ request: BackchannelRequest, logger: Logger? = nil) async throws -> BackchannelGrant {
+        let logger = logger ?? self.logger
         let metadata = try await metadata()
         let secrets = self.secrets + [request.hint.value]
         let httpRequest = try formRequest(url: metadata.backchannelAuthenticationEndpoint, fields: try request.formFields())
-        let response = try await http.send(httpRequest, endpoint: "bc-authorize")
+        let response = try await http.send(httpRequest, endpoint: "bc-authorize", logger: logger)
         if response.status == 404 { await metadataCache.invalidate() }
         guard (200..<300).contains(response.status) else {
             throw BackchannelAuthenticator.startFailure(response, secrets: secrets)

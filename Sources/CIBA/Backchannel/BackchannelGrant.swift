@@ -15,7 +15,9 @@ public struct BackchannelGrant: Sendable, CustomStringConvertible {
     /// When the grant was received, on the authenticator's clock (start of the expiry window).
     let receivedAt: Duration
 
-    init(authReqID: String, expiresIn: Int, interval: Int?, bindingMessage: String?, receivedAt: Duration) {
+    /// The authenticator makes grants from bc-authorize answers; this initialiser is public for
+    /// test doubles of the CIBA client. `receivedAt` is on the polling clock (the expiry window's start).
+    public init(authReqID: String, expiresIn: Int, interval: Int?, bindingMessage: String?, receivedAt: Duration) {
         self.authReqID = authReqID
         self.expiresIn = expiresIn
         self.interval = interval

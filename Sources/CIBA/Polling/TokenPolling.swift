@@ -22,11 +22,14 @@ extension BackchannelAuthenticator {
     ///   further request is sent, and `CancellationError` is thrown.
     ///
     /// `expectedClaim`: e.g. `("ssn", "196802020575")`; a different value is `identityMismatch`.
-    public func pollForIdentity(_ grant: BackchannelGrant, expectedClaim: (name: String, value: String)?,
+    /// `logger`: this verification's logger (carrying `txn` and `uniqueid`) for the poll and
+    /// token-request log lines; nil uses the authenticator's own.
+    public func pollForIdentity(_ grant: BackchannelGrant, expectedClaim: (name: String, value: String)?, logger: Logger? = nil,
                                 onEvent: @escaping @Sendable (PollEvent) async -> Void) async throws -> VerifiedIdentity {
+        let logger = logger ?? self.logger
         var polls = 0
         do {
-            let identity = try await poll(grant, expectedClaim: expectedClaim, onEvent: onEvent, polls: &polls)
+            let identity = try await poll(grant, expectedClaim: expectedClaim, logger: logger, onEvent: onEvent, polls: &polls)
             logger.info("ciba.poll.finished", ["outcome": "verified", "polls": String(polls)])
             return identity
         } catch var failure as CIBAFailure {
@@ -40,7 +43,7 @@ extension BackchannelAuthenticator {
         }
     }
 
-    private func poll(_ grant: BackchannelGrant, expectedClaim: (name: String, value: String)?,
+    private func poll(_ grant: BackchannelGrant, expectedClaim: (name: String, value: String)?, logger: Logger,
                       onEvent: @escaping @Sendable (PollEvent) async -> Void, polls: inout Int) async throws -> VerifiedIdentity {
         let metadata = try await metadata()
         let deadline = grant.receivedAt + .seconds(grant.expiresIn)
@@ -76,7 +79,7 @@ extension BackchannelAuthenticator {
 
             let response: HTTPTransportResponse
             do {
-                response = try await http.send(request, endpoint: "token")
+                response = try await http.send(request, endpoint: "token", logger: logger)
             } catch let failure as CIBAFailure where failure.kind == .unreachable {
                 // A last poll whose timeout was cut short by the expiry, to a provider that has
                 // been answering: the request simply expired while we waited.

@@ -14,7 +14,10 @@ struct ProviderHTTPClient: Sendable {
     let requestTimeout: Duration
     let observer: @Sendable (ProviderRequestMetric) -> Void
 
-    func send(_ request: HTTPTransportRequest, endpoint: String) async throws -> HTTPTransportResponse {
+    /// `logger` replaces the client's own for this request's log line (a verification's logger
+    /// carries its `txn` and `uniqueid`).
+    func send(_ request: HTTPTransportRequest, endpoint: String, logger: Logger? = nil) async throws -> HTTPTransportResponse {
+        let logger = logger ?? self.logger
         try Task.checkCancellation()
         let started = clock.now()
         do {
@@ -25,17 +28,17 @@ struct ProviderHTTPClient: Sendable {
                 oauthError = JSONText.object(response.body).flatMap { JSONText.string($0, "error") }
                     .flatMap { SafeText.errorCode($0) } ?? "http_\(response.status)"
             }
-            record(endpoint: endpoint, status: String(response.status), elapsed: elapsed, error: oauthError)
+            record(endpoint: endpoint, logger: logger, status: String(response.status), elapsed: elapsed, error: oauthError)
             return response
         } catch {
             let elapsed = clock.now() - started
             if error is CancellationError || Task.isCancelled {
-                record(endpoint: endpoint, status: "cancelled", elapsed: elapsed, error: nil)
+                record(endpoint: endpoint, logger: logger, status: "cancelled", elapsed: elapsed, error: nil)
                 throw CancellationError()
             }
             if let transportError = error as? HTTPTransportError {
                 let status = transportError.kind == .timedOut ? "timeout" : "error"
-                record(endpoint: endpoint, status: status, elapsed: elapsed, error: transportError.kind.description)
+                record(endpoint: endpoint, logger: logger, status: status, elapsed: elapsed, error: transportError.kind.description)
                 let failure: CIBAFailure = transportError.kind == .invalidRequest
                     ? CIBAFailure(.configuration, "\(endpoint) request refused: \(transportError.reason)")
                     : transportError.kind == .responseTooLarge
@@ -43,12 +46,12 @@ struct ProviderHTTPClient: Sendable {
                     : CIBAFailure(.unreachable, "\(endpoint): \(transportError.reason)")
                 throw failure
             }
-            record(endpoint: endpoint, status: "error", elapsed: elapsed, error: "transport")
+            record(endpoint: endpoint, logger: logger, status: "error", elapsed: elapsed, error: "transport")
             throw CIBAFailure(.unreachable, "\(endpoint) request failed")
         }
     }
 
-    private func record(endpoint: String, status: String, elapsed: Duration, error: String?) {
+    private func record(endpoint: String, logger: Logger, status: String, elapsed: Duration, error: String?) {
         observer(ProviderRequestMetric(endpoint: endpoint, status: status, duration: elapsed))
         let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
         var fields: [(String, String)] = [("endpoint", endpoint), ("status", status), ("duration_ms", String(ms))]
