@@ -250,4 +250,25 @@ import StructuredLogging
             ##"CONTROL STREAM FILE demo-congrats "5" 1000 "#""##, #"SET CALLERID "0701234567""#, "GET VARIABLE CALLERID(num)",
         ])
     }
+
+    /// `CHANNEL(linkedid)` as Asterisk answers it: the call's linkedid when the channel is a
+    /// later leg, else the channel's own uniqueid; an unset variable is still `200 result=0`.
+    @Test func channelLinkedIDDefaultsToTheUniqueID() async throws {
+        for linked in [nil, "1732227000.7"] as [String?] {
+            let observed = Mutex<[String]>([])
+            var router = AGIRouter()
+            router.register("x") { channel in
+                let linkedID = try await channel.getVariable("CHANNEL(linkedid)") ?? "unset"
+                let unset = try await channel.getVariable("NOT_SET_ANYWHERE") ?? "unset"
+                let result = [linkedID, unset, channel.environment.uniqueID]
+                observed.withLock { $0 = result }
+            }
+            let call = FakeCall(script: "x", timeScale: 0.05, linkedID: linked)
+            _ = try await FakeAsterisk(call: call).place(through: router)
+            let seen = observed.withLock { $0 }
+            #expect(seen.count == 3)
+            #expect(seen.first == (linked ?? seen.last))
+            #expect(seen.dropFirst().first == "unset")
+        }
+    }
 }

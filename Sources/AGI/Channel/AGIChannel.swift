@@ -26,6 +26,12 @@ public final class AGIChannel: Sendable {
     /// True once the connection is closed; commands then throw `AGIError.closed`.
     public var isClosed: Bool { core.isClosed }
 
+    /// The fatal AGI-level failure that ended the session (no reply in time, a reply this
+    /// layer does not understand, an over-long line), nil while the session is fine and after
+    /// an ordinary hang-up. Lets a handler tell "the caller hung up" from "the AGI dialogue
+    /// broke", which also closes the connection and so looks like a hang-up otherwise.
+    public var sessionFailure: AGIError? { core.failure }
+
     /// Returns when the channel hangs up or the connection closes (at once if it already did).
     public func waitForHangup() async { await core.waitForHangup() }
 

@@ -248,6 +248,7 @@ final class AGISessionCore: Sendable {
 
     var isHungUp: Bool { state.withLock { $0.hungUp } }
     var isClosed: Bool { state.withLock { $0.closed } }
+    var failure: AGIError? { state.withLock { $0.failure } }
     var commandCount: Int { state.withLock { $0.commandCount } }
 
     /// Registers the handler's task so a hang-up cancels it; cancels at once if already hung up.

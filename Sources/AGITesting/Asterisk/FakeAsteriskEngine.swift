@@ -72,7 +72,7 @@ final class FakeAsteriskEngine {
         self.start = .now
         var env: [String: String] = [:]
         for (key, value) in environment { env[key] = value }
-        self.variables = FakeVariables(values: call.variables, environment: env)
+        self.variables = FakeVariables(values: call.variables, environment: env, linkedID: call.linkedID)
         self.answered = call.answered
     }
 

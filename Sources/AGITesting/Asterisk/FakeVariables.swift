@@ -3,6 +3,8 @@
 struct FakeVariables: Sendable {
     var values: [String: String]
     var environment: [String: String]
+    /// `CHANNEL(linkedid)`; nil = the channel's own uniqueid, as for a call's first channel in Asterisk.
+    var linkedID: String? = nil
 
     /// GET VARIABLE semantics: `nil` = unset.
     func get(_ name: String) -> String? {
@@ -39,6 +41,8 @@ struct FakeVariables: Sendable {
             return environment["agi_language"]
         case "CHANNEL" where argument.lowercased() == "language":
             return environment["agi_language"]
+        case "CHANNEL" where argument.lowercased() == "linkedid":
+            return linkedID ?? environment["agi_uniqueid"]
         default:
             return nil
         }

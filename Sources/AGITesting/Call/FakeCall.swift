@@ -49,13 +49,16 @@ public struct FakeCall: Sendable {
     /// Multiplies every Asterisk-side wait (digit timeouts, playback, keypress and hang-up
     /// times). `0.01` runs a 30-second call in 0.3 s.
     public var timeScale: Double
+    /// `CHANNEL(linkedid)`: the linkedid of the call this channel belongs to (an agent's leg
+    /// shares the caller's). nil = the channel's own `agi_uniqueid`, as Asterisk gives a call's first channel.
+    public var linkedID: String?
 
     public init(
         script: String, arguments: [String] = [], environment: [String: String] = [:],
         variables: [String: String] = [:], answered: Bool = true, keypresses: [FakeKeypress] = [],
         hangupAt: Duration? = nil, hangupAfterCommand: String? = nil, missingSoundFiles: Set<String> = [], knownSoundFiles: Set<String>? = nil,
         soundDurations: [String: Duration] = [:], defaultSoundDuration: Duration = .seconds(2),
-        timeScale: Double = 1.0
+        timeScale: Double = 1.0, linkedID: String? = nil
     ) {
         self.script = script
         self.arguments = arguments
@@ -70,6 +73,7 @@ public struct FakeCall: Sendable {
         self.soundDurations = soundDurations
         self.defaultSoundDuration = defaultSoundDuration
         self.timeScale = timeScale
+        self.linkedID = linkedID
     }
 
     /// Whether STREAM FILE / GET DATA can play `file`.
