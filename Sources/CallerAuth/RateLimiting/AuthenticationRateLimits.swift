@@ -7,7 +7,7 @@ import Foundation
 /// call over either limit is refused before the provider is contacted. Callers without a
 /// caller id (`unknown`, empty) share one bucket, `anonymous`: hiding the caller id must
 /// not be a way around the limit.
-public final class AuthenticationRateLimits: Sendable {
+public final class AuthenticationRateLimits: RateLimitStore, Sendable {
     public let perCaller: Int
     public let perNumber: Int
     private let limiter: SlidingWindowRateLimiter
@@ -20,11 +20,7 @@ public final class AuthenticationRateLimits: Sendable {
     }
 
     /// What `admit` decided.
-    public enum Decision: Sendable, Equatable {
-        case admitted
-        /// Over the limit; `which` names the limits that were hit (`caller`, `number`).
-        case refused(which: [String])
-    }
+    public typealias Decision = RateLimitDecision
 
     /// Counts one authentication request for this caller and number, or refuses it.
     /// The number is only used as a key in memory (never logged).
