@@ -2,7 +2,8 @@ import Foundation
 
 /// One line of the audit log (CONTRACT §5): what happened in one caller-auth session.
 ///
-/// Holds only safe values: the number is masked (`19680202****`), never a token or secret.
+/// Holds only safe values: the number is masked (`19680202****`), the caller id too unless
+/// `logCallerId`, never a token or secret. `initiator` says who started it (`ivr` or an agent).
 public struct AuditRecord: Sendable, Equatable {
     public var time: Date
     public var txn: String
@@ -10,6 +11,7 @@ public struct AuditRecord: Sendable, Equatable {
     public var channel: String
     public var callerID: String
     public var profile: String
+    public var initiator: String
     public var status: String
     public var error: String
     public var numberMasked: String
@@ -18,13 +20,14 @@ public struct AuditRecord: Sendable, Equatable {
     public var durationMs: Int
 
     public init(time: Date, txn: String, uniqueID: String, channel: String, callerID: String, profile: String,
-                status: String, error: String, numberMasked: String, sub: String, polls: Int, durationMs: Int) {
+                initiator: String = "ivr", status: String, error: String, numberMasked: String, sub: String, polls: Int, durationMs: Int) {
         self.time = time
         self.txn = txn
         self.uniqueID = uniqueID
         self.channel = channel
         self.callerID = callerID
         self.profile = profile
+        self.initiator = initiator
         self.status = status
         self.error = error
         self.numberMasked = numberMasked
@@ -42,6 +45,7 @@ public struct AuditRecord: Sendable, Equatable {
             ("channel", JSONText.string(channel)),
             ("callerid", JSONText.string(callerID)),
             ("profile", JSONText.string(profile)),
+            ("initiator", JSONText.string(initiator)),
             ("status", JSONText.string(status)),
             ("error", JSONText.string(error)),
             ("numberMasked", JSONText.string(numberMasked)),

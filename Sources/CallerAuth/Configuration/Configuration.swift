@@ -27,12 +27,16 @@ public struct Configuration: Sendable {
     public var maxSessions: Int
     /// How long GET DATA waits for the first digit and between digits.
     public var digitTimeoutSeconds: Int
+    /// `verificationRetentionMinutes`: how long verification records are kept after their last change.
+    public var verificationRetentionMinutes: Int
+    /// `logCallerId`: write caller ids in full to logs, audit and records (default: masked).
+    public var logCallerID: Bool
 
     public init(listen: [SocketAddress], allowedClients: AllowList, allowedClientsText: [String], opsListen: SocketAddress?,
                 auditLog: String?, provider: ProviderConfiguration, defaultProfile: String, profiles: [String: Profile],
                 musicOnHoldClass: String = "default", maxAttempts: Int = 3, drainTimeoutSeconds: Int = 30,
                 rateLimits: RateLimitSettings = .init(), logLevel: LogLevel = .info, maxSessions: Int = 20_000,
-                digitTimeoutSeconds: Int = 8) {
+                digitTimeoutSeconds: Int = 8, verificationRetentionMinutes: Int = 60, logCallerID: Bool = false) {
         self.listen = listen
         self.allowedClients = allowedClients
         self.allowedClientsText = allowedClientsText
@@ -48,6 +52,8 @@ public struct Configuration: Sendable {
         self.logLevel = logLevel
         self.maxSessions = maxSessions
         self.digitTimeoutSeconds = digitTimeoutSeconds
+        self.verificationRetentionMinutes = verificationRetentionMinutes
+        self.logCallerID = logCallerID
     }
 }
 

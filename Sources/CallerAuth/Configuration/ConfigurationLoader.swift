@@ -45,7 +45,7 @@ public enum ConfigurationLoader {
 
     static let topLevelKeys = ["listen", "allowedClients", "opsListen", "auditLog", "provider", "defaultProfile", "profiles",
                                "musicOnHoldClass", "maxAttempts", "drainTimeoutSeconds", "rateLimits", "logLevel",
-                               "maxSessions", "digitTimeoutSeconds", "$comment"]
+                               "maxSessions", "digitTimeoutSeconds", "$comment"] + VerificationSettingsLoader.keys
 
     private static func build(_ root: ConfigValue, baseDirectory: String, environment: [String: String], reader: inout ConfigReader) -> Configuration? {
         guard let top = reader.object(root, path: "", allowed: topLevelKeys) else { return nil }
@@ -163,12 +163,15 @@ public enum ConfigurationLoader {
             }
         }
 
+        let verification = VerificationSettingsLoader.build(top, reader: &reader)
+
         guard reader.problems.isEmpty, let provider else { return nil }
         return Configuration(
             listen: listen, allowedClients: AllowList(blocks), allowedClientsText: allowedTexts, opsListen: opsListen,
             auditLog: auditLog, provider: provider, defaultProfile: defaultProfile, profiles: profiles,
             musicOnHoldClass: musicOnHoldClass, maxAttempts: maxAttempts, drainTimeoutSeconds: drain,
-            rateLimits: rateLimits, logLevel: logLevel, maxSessions: maxSessions, digitTimeoutSeconds: digitTimeout)
+            rateLimits: rateLimits, logLevel: logLevel, maxSessions: maxSessions, digitTimeoutSeconds: digitTimeout,
+            verificationRetentionMinutes: verification.retentionMinutes, logCallerID: verification.logCallerID)
     }
 
     /// `path` made absolute against the configuration file's directory.

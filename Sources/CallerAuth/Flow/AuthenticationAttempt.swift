@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import AGI
 import CIBA
 import IdentityNumbers
@@ -20,11 +21,12 @@ struct AuthenticationAttempt: Sendable {
         do {
             return try await steps()
         } catch {
-            if isHangup(error) {
+            let failure = classify(error)
+            if failure.code == .callerHangup {
                 return .failed(.callerHangup, reason: "caller hung up", polls: state.polls)
             }
-            log.error("session.agi_failed", ["error": String(describing: error)])
-            return .failed(.callerHangup, reason: "AGI dialogue failed: \(error)", polls: state.polls)
+            log.error("session.agi_failed", ["error": failure.reason])
+            return .failed(.agiFailed, reason: "AGI dialogue failed: \(failure.reason)", polls: state.polls)
         }
     }
 
@@ -42,37 +44,47 @@ struct AuthenticationAttempt: Sendable {
         }
 
         let number: PersonalNumber?
-        let subjectKey: String
         switch try await identifySubject() {
-        case .subject(let found, let key):
+        case .subject(let found):
             number = found
-            subjectKey = key
         case .outcome(let outcome):
             return outcome
         }
 
-        // Rate limits count requests about to be started at the provider.
-        if case .refused(let which) = service.rateLimits.admit(callerID: environment.callerID, number: subjectKey) {
-            log.warning("ratelimit.refused", ["limit": which.joined(separator: ","), "number": state.numberMasked])
-            return .failed(.rateLimited, reason: "rate limit (\(which.joined(separator: ","))) exceeded")
-        }
-
-        let request = BackchannelRequestBuilder.request(profile: profile, options: options, number: number?.normalized, callerID: environment.callerID)
+        // Every leg of a call shares the linkedid, so an agent's leg finds this verification.
+        let linkedID = try await channel.getVariable("CHANNEL(linkedid)").flatMap { $0.isEmpty ? nil : $0 }
+        let identity = IdentityBox()
+        let request = VerificationRequest(profile: profile, number: number, callerID: environment.callerID, initiator: "ivr",
+                                          uniqueID: environment.uniqueID.isEmpty ? nil : environment.uniqueID, linkedID: linkedID,
+                                          options: options, txn: session.txn, onVerified: { identity.set($0) })
         let providerStart = ContinuousClock.now
         defer {
             let seconds = Double((ContinuousClock.now - providerStart) / .milliseconds(1)) / 1000
             service.metrics.observeVerification(seconds: seconds)
         }
-        log.info("ciba.start", ["profile": profile.name, "number": state.numberMasked])
-        let grant: BackchannelGrant
-        do {
-            grant = try await service.authenticator.start(request)
-        } catch {
-            return outcome(for: error)
+        let started = await service.engine.start(request)
+        state.recordPoll(started.polls, answered: true)
+        if started.status.isFinal {
+            return outcome(for: started, number: number, identity: identity.get())
         }
 
+        // The verification polls from here on: every way out of this call without its final
+        // record cancels it first, so no request follows a hang-up or a broken AGI dialogue.
+        do {
+            let final = try await speakAndWait(started, language: language)
+            return outcome(for: final, number: number, identity: identity.get())
+        } catch {
+            let failure = classify(error)
+            let stopped = await service.engine.cancel(txn: session.txn, error: failure.code.rawValue, reason: failure.reason)
+            if let stopped { state.recordPoll(stopped.polls, answered: true) }
+            throw error
+        }
+    }
+
+    /// The word pair, "open the app", music on hold, then the wait (with `*` repeating the prompts).
+    private func speakAndWait(_ started: VerificationRecord, language: PromptLanguage) async throws -> VerificationRecord {
         let speaker = WordPairSpeaker(strategy: profile.wordPairStrategy, language: language, logger: log)
-        let words = (grant.bindingMessage ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let words = started.wordPair ?? ""
         if !words.isEmpty {
             state.bindingMessage = words
             try await channel.setVariable("CIBA_BINDING_MESSAGE", words)
@@ -82,8 +94,7 @@ struct AuthenticationAttempt: Sendable {
         try await channel.setMusic(true, class: service.configuration.musicOnHoldClass)
         state.musicOn = true
 
-        let expected: (name: String, value: String)? = profile.numberClaim.flatMap { claim in number.map { (claim, $0.normalized) } }
-        let result = try await waitForIdentity(grant, expected: expected) {
+        return try await waitForFinalRecord(expiresAt: started.expiresAt) {
             // `*`: any prompt stops music on hold, so start it again afterwards.
             if words.isEmpty {
                 _ = try await channel.streamFile(Prompt.openApp.file)
@@ -92,13 +103,12 @@ struct AuthenticationAttempt: Sendable {
             }
             try await channel.setMusic(true, class: service.configuration.musicOnHoldClass)
         }
-        return finalOutcome(result, number: number)
     }
 
     /// What identifies the caller at the provider.
     private enum Subject {
-        /// The validated number (nil for caller-id profiles) and the rate-limit key.
-        case subject(PersonalNumber?, key: String)
+        /// The validated number (nil for caller-id profiles).
+        case subject(PersonalNumber?)
         case outcome(SessionOutcome)
     }
 
@@ -110,31 +120,33 @@ struct AuthenticationAttempt: Sendable {
             guard !callerID.isEmpty, callerID.lowercased() != "unknown", callerID.allSatisfy({ $0.isNumber || $0 == "+" }) else {
                 return .outcome(SessionOutcome.failed(.invalidNumber, reason: "no usable caller id for a caller-id profile").with(prompt: .failed))
             }
-            return .subject(nil, key: callerID)
+            return .subject(nil)
         case .number:
             guard let kind = profile.numberKind else { return .outcome(.failed(.configError, reason: "profile has no numberKind")) }
             switch try await identifyNumber(kind: kind) {
             case .number(let number):
                 state.numberMasked = number.masked
-                return .subject(number, key: number.normalized)
+                return .subject(number)
             case .outcome(let outcome):
                 return .outcome(outcome)
             }
         }
     }
 
-    /// The outcome of the wait: the verified identity, or the failure's codes.
-    private func finalOutcome(_ result: Result<VerifiedIdentity, any Error>, number: PersonalNumber?) -> SessionOutcome {
-        switch result {
-        case .success(let identity):
-            let polls = max(identity.polls, state.polls)
-            let variables = IdentityMapping.variables(identity, number: number, profile: profile)
-            log.info("ciba.verified", ["polls": String(polls)])
-            return .verified(variables: variables, sub: identity.string("sub") ?? "", polls: polls)
-        case .failure(let error):
-            // A last poll cut short by the expiry is reported as expired by the CIBA client itself.
-            return outcome(for: error)
+    /// The session's outcome from the verification's final record; the channel variables of a
+    /// verified caller come from the full identity the engine handed over (mapped claims).
+    private func outcome(for record: VerificationRecord, number: PersonalNumber?, identity: VerifiedIdentity?) -> SessionOutcome {
+        if record.status == .verified {
+            guard let identity else {
+                log.error("session.identity_missing")
+                return .failed(.providerError, reason: "verified without an identity", polls: record.polls)
+            }
+            let polls = max(record.polls, state.polls)
+            return .verified(variables: IdentityMapping.variables(identity, number: number, profile: profile),
+                             sub: record.claims?.sub ?? identity.string("sub") ?? "", polls: polls)
         }
+        let code = record.error.flatMap(CallErrorCode.init(rawValue:)) ?? .providerError
+        return .failed(code, reason: record.reason ?? code.rawValue, polls: max(record.polls, state.polls))
     }
 
     /// Number from `number=`, the `CIBA_ID_NUMBER` variable, or keyed in by the caller.
@@ -157,28 +169,29 @@ struct AuthenticationAttempt: Sendable {
         return try await collector.collect()
     }
 
-    /// Maps a CIBA failure (or a hang-up seen as cancellation) to the contract's codes.
-    private func outcome(for error: any Error) -> SessionOutcome {
-        if isHangup(error) {
-            return .failed(.callerHangup, reason: "caller hung up while waiting", polls: state.polls)
+    /// What an error thrown by the AGI dialogue means: the caller hung up, or the dialogue
+    /// itself failed (no reply in time, protocol violation, ...), which must not be blamed on
+    /// the caller. A fatal session failure also closes the connection and so marks the channel
+    /// hung up, hence the session's own failure is looked at first.
+    func classify(_ error: any Error) -> (code: CallErrorCode, reason: String) {
+        if let failure = channel.sessionFailure {
+            return (.agiFailed, "\(failure.kind): \(failure.reason)")
         }
-        if let failure = error as? CIBAFailure {
-            let code = CallErrorCode(rawValue: failure.code) ?? .providerError
-            log.info("ciba.failed", ["code": code.rawValue, "reason": failure.reason])
-            return .failed(code, reason: failure.reason, polls: max(failure.polls, state.polls))
+        if let agi = error as? AGIError, agi.kind != .hangup, agi.kind != .closed, agi.kind != .deadChannel {
+            return (.agiFailed, "\(agi.kind): \(agi.reason)")
         }
-        log.error("ciba.unexpected_error", ["error": String(describing: type(of: error))])
-        return .failed(.providerError, reason: "unexpected error", polls: state.polls)
+        if channel.isHungUp || error is CancellationError || error is AGIError {
+            return (.callerHangup, "caller hung up")
+        }
+        return (.agiFailed, "unexpected error \(type(of: error))")
     }
+}
 
-    private func isHangup(_ error: any Error) -> Bool {
-        if channel.isHungUp { return true }
-        if error is CancellationError { return true }
-        if let agi = error as? AGIError {
-            return agi.kind == .hangup || agi.kind == .closed || agi.kind == .deadChannel
-        }
-        return false
-    }
+/// The full identity of a verified caller, handed over by the engine before its final record.
+final class IdentityBox: Sendable {
+    private let value = Mutex<VerifiedIdentity?>(nil)
+    func set(_ identity: VerifiedIdentity) { value.withLock { $0 = identity } }
+    func get() -> VerifiedIdentity? { value.withLock { $0 } }
 }
 
 extension SessionOutcome {

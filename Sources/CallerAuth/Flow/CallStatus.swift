@@ -25,6 +25,10 @@ public enum CallErrorCode: String, Sendable, CaseIterable {
     case providerUnreachable = "provider_unreachable"
     case unknownUser = "unknown_user"
     case configError = "config_error"
+    /// The AGI dialogue with Asterisk failed (no reply in time, protocol violation): not the caller's doing.
+    case agiFailed = "agi_failed"
+    /// Someone other than the caller stopped the verification (an agent).
+    case cancelled = "cancelled"
 
     /// The status that goes with this error.
     public var status: CallStatus {
@@ -34,7 +38,7 @@ public enum CallErrorCode: String, Sendable, CaseIterable {
         case .invalidNumber, .noInput: .invalid
         case .callerHangup: .hangup
         case .rateLimited: .rateLimited
-        case .identityMismatch, .tokenInvalid, .providerError, .providerUnreachable, .unknownUser, .configError: .error
+        case .identityMismatch, .tokenInvalid, .providerError, .providerUnreachable, .unknownUser, .configError, .agiFailed, .cancelled: .error
         }
     }
 }

@@ -14,34 +14,54 @@ public struct FlowTiming: Sendable {
     public init() {}
 }
 
-/// The `caller-auth` FastAGI handler and everything it shares between calls: the CIBA
-/// client, the rate limits, the audit sink and the metrics.
+/// The `caller-auth` FastAGI handler and everything it shares between calls: the
+/// verification engine (CIBA client, rate limits, verification store), the audit sink and
+/// the metrics.
 ///
 /// One instance serves all calls; every call runs in its own `CallerAuthSession`, so one
-/// bad call never affects another.
+/// bad call never affects another. The agent API and queue mode use the same `engine`.
 public final class CallerAuthService: Sendable {
     public let configuration: Configuration
     public let authenticator: BackchannelAuthenticator
-    public let rateLimits: AuthenticationRateLimits
+    public let engine: VerificationEngine
     public let audit: any AuditSink
     public let metrics: MetricsRegistry
     public let logger: Logger
     public let timing: FlowTiming
 
+    /// Where verification records live (in memory unless a shared store is injected).
+    public var verificationStore: any VerificationStore { engine.store }
+    /// The authentication rate limits (in process unless a shared store is injected).
+    public var rateLimits: any RateLimitStore { engine.rateLimits }
+
     /// The AGI script name the dialplan uses: `agi://host/caller-auth`.
     public static let scriptName = "caller-auth"
 
+    /// - Parameters:
+    ///   - rateLimits: nil builds ``AuthenticationRateLimits`` from `configuration.rateLimits`.
+    ///   - verificationStore: nil builds an ``InMemoryVerificationStore`` keeping records for
+    ///     `verificationRetentionMinutes`.
+    ///   - client: the CIBA client the engine uses; nil uses `authenticator` (tests script it).
     public init(configuration: Configuration, authenticator: BackchannelAuthenticator, audit: any AuditSink,
                 metrics: MetricsRegistry, logger: Logger, timing: FlowTiming = FlowTiming(),
-                rateLimits: AuthenticationRateLimits? = nil) {
+                rateLimits: (any RateLimitStore)? = nil, verificationStore: (any VerificationStore)? = nil,
+                client: (any BackchannelClient)? = nil) {
         self.configuration = configuration
         self.authenticator = authenticator
         self.audit = audit
         self.metrics = metrics
         self.logger = logger
         self.timing = timing
-        self.rateLimits = rateLimits ?? AuthenticationRateLimits(
+        let limits = rateLimits ?? AuthenticationRateLimits(
             perCaller: configuration.rateLimits.perCallerPer10Min, perNumber: configuration.rateLimits.perNumberPer10Min)
+        let store = verificationStore ?? InMemoryVerificationStore(retentionMinutes: configuration.verificationRetentionMinutes)
+        engine = VerificationEngine(client: client ?? authenticator, store: store, rateLimits: limits, logger: logger,
+                                    revealCallerID: configuration.logCallerID)
+    }
+
+    /// The caller id as logs and audit records show it (masked unless `logCallerId`).
+    public func loggableCallerID(_ callerID: String) -> String {
+        CallerIDMasking.loggable(callerID, reveal: configuration.logCallerID)
     }
 
     /// Registers `caller-auth` on the router.

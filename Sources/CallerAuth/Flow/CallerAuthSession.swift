@@ -27,7 +27,8 @@ struct CallerAuthSession: Sendable {
         let requested = environment.arguments.first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
         let profileName = requested.isEmpty ? configuration.defaultProfile : requested
         let options = CallOptions.parse(query: environment.query, argument: environment.arguments.count > 1 ? environment.arguments[1] : nil)
-        log.info("session.start", ["profile": profileName, "channel": environment.channel, "callerid": environment.callerID])
+        let callerID = service.loggableCallerID(environment.callerID)
+        log.info("session.start", ["profile": profileName, "channel": environment.channel, "callerid": callerID])
         if !options.ignoredKeys.isEmpty {
             log.warning("session.ignored_options", ["keys": options.ignoredKeys.joined(separator: ",")])
         }
@@ -55,7 +56,7 @@ struct CallerAuthSession: Sendable {
         let durationMs = Int((ContinuousClock.now - startInstant) / .milliseconds(1))
         let record = AuditRecord(
             time: startDate, txn: txn, uniqueID: environment.uniqueID, channel: environment.channel,
-            callerID: environment.callerID, profile: profileName, status: outcome.status.rawValue, error: outcome.error,
+            callerID: callerID, profile: profileName, initiator: "ivr", status: outcome.status.rawValue, error: outcome.error,
             numberMasked: state.numberMasked, sub: outcome.sub, polls: outcome.polls, durationMs: durationMs)
         if !(await service.audit.append(record)) {
             log.error("audit.write_failed", ["path": configuration.auditLog ?? "-"])

@@ -1,47 +1,40 @@
 import Foundation
+import Synchronization
 import AGI
-import CIBA
 import StructuredLogging
 
 extension AuthenticationAttempt {
-    /// Polls in a child task while the AGI side keeps exactly one `WAIT FOR DIGIT` pending.
+    /// Waits for the verification's final record while the AGI side keeps exactly one
+    /// `WAIT FOR DIGIT` pending.
     ///
     /// Asterisk discards DTMF that arrives while no command runs, and a second command sent
-    /// while one is pending interrupts the first, so the loop never overlaps commands. A
-    /// hang-up answers the pending command with `-1` (thrown) and also cancels this task;
-    /// leaving the task group cancels the poller, which sends no further request.
-    func waitForIdentity(_ grant: BackchannelGrant, expected: (name: String, value: String)?,
-                         onStar: @escaping @Sendable () async throws -> Void) async throws -> Result<VerifiedIdentity, any Error> {
-        let box = ResultBox()
-        let authenticator = service.authenticator
-        let state = self.state
-        let log = self.log
+    /// while one is pending interrupts the first, so the loop never overlaps commands. The
+    /// engine polls in its own task; a child task here waits for its final record. A hang-up
+    /// answers the pending command with `-1` (thrown) and also cancels this task; the caller
+    /// of this method then cancels the verification, which sends no further request.
+    func waitForFinalRecord(expiresAt: Date?, onStar: @escaping @Sendable () async throws -> Void) async throws -> VerificationRecord {
+        let box = FinalRecordBox()
+        let engine = service.engine
+        let txn = session.txn
         let slice = service.timing.waitSlice
+        // The poller ends by the expiry (plus one request timeout); the margin only guards
+        // against a stuck store. Past it the verification is cancelled as unreachable.
+        let expiry = max(0, expiresAt?.timeIntervalSinceNow ?? 600)
+        let limit = Duration.seconds(Int(expiry.rounded(.up)) + 2 * service.configuration.provider.requestTimeoutSeconds + 10)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                do {
-                    let identity = try await authenticator.pollForIdentity(grant, expectedClaim: expected) { event in
-                        switch event {
-                        case .pending(let description, let poll):
-                            state.recordPoll(poll, answered: true)
-                            log.debug("ciba.pending", ["poll": String(poll), "description": description ?? ""])
-                        case .slowDown(let interval, let poll):
-                            state.recordPoll(poll, answered: true)
-                            log.info("ciba.slow_down", ["poll": String(poll), "interval": String(describing: interval)])
-                        case .retrying(let reason, let poll, let retryIn):
-                            state.recordPoll(poll, answered: false)
-                            log.warning("ciba.retrying", ["poll": String(poll), "reason": reason, "retryIn": String(describing: retryIn)])
-                        }
-                    }
-                    box.set(.success(identity))
-                } catch {
-                    box.set(.failure(error))
-                }
+                box.set(await engine.waitForFinal(txn: txn, timeout: limit))
             }
             while true {
                 if let result = box.get() {
                     group.cancelAll()
-                    return result
+                    if let record = result { return record }
+                    log.error("session.verification_timeout", ["limit": String(describing: limit)])
+                    if let record = await engine.cancel(txn: txn, error: CallErrorCode.providerUnreachable.rawValue,
+                                                        reason: "no final result within \(limit)"), record.status.isFinal {
+                        return record
+                    }
+                    throw CancellationError()
                 }
                 if channel.isHungUp || Task.isCancelled {
                     group.cancelAll()
@@ -57,11 +50,10 @@ extension AuthenticationAttempt {
     }
 }
 
-/// The poller's result, handed from the child task to the AGI loop.
-final class ResultBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Result<VerifiedIdentity, any Error>?
-    func set(_ result: Result<VerifiedIdentity, any Error>) { lock.withLock { value = result } }
-    func get() -> Result<VerifiedIdentity, any Error>? { lock.withLock { value } }
+/// The wait's result, handed from the child task to the AGI loop: unset while waiting,
+/// then the final record or nil (not final within the limit).
+final class FinalRecordBox: Sendable {
+    private let value = Mutex<VerificationRecord??>(nil)
+    func set(_ record: VerificationRecord?) { value.withLock { $0 = .some(record) } }
+    func get() -> VerificationRecord?? { value.withLock { $0 } }
 }
-

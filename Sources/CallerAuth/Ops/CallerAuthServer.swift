@@ -19,8 +19,10 @@ public final class CallerAuthServer: Sendable {
     /// - Parameters:
     ///   - authenticator: the CIBA client; nil builds one with a `URLSessionTransport` and the real clock.
     ///   - audit: nil writes `configuration.auditLog` (or nothing when it is null).
+    ///   - rateLimits, verificationStore: nil keeps them in this process (a shared store goes here).
     public init(configuration: Configuration, logger: Logger, authenticator: BackchannelAuthenticator? = nil,
-                audit: (any AuditSink)? = nil, timing: FlowTiming = FlowTiming()) throws {
+                audit: (any AuditSink)? = nil, timing: FlowTiming = FlowTiming(),
+                rateLimits: (any RateLimitStore)? = nil, verificationStore: (any VerificationStore)? = nil) throws {
         self.configuration = configuration
         self.logger = logger
         let metrics = MetricsRegistry()
@@ -30,7 +32,7 @@ public final class CallerAuthServer: Sendable {
         client.onProviderRequest = { metric in metrics.providerRequest(endpoint: metric.endpoint, status: metric.status) }
         let sink: any AuditSink = audit ?? (configuration.auditLog.map { AuditLogFile(path: $0) } ?? DisabledAuditSink())
         service = CallerAuthService(configuration: configuration, authenticator: client, audit: sink, metrics: metrics,
-                                    logger: logger, timing: timing)
+                                    logger: logger, timing: timing, rateLimits: rateLimits, verificationStore: verificationStore)
         // Caller-auth sessions run on the global pool, not on the socket loop thread: they sign
         // client assertions (RSA, about a millisecond each), verify ID tokens and parse JSON,
         // and none of that may stall the I/O of every other call. The thread hop per AGI

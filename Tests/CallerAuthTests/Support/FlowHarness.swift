@@ -116,13 +116,15 @@ func expectAudit(_ call: FlowHarness.Call, status: String, error: String, number
     #expect(record.numberMasked == numberMasked, sourceLocation: sourceLocation)
     #expect(record.profile == profile, sourceLocation: sourceLocation)
     #expect(record.sub == sub, sourceLocation: sourceLocation)
-    #expect(record.callerID == "+46701234567", sourceLocation: sourceLocation)
+    // Masked like numbers (logCallerId is false by default).
+    #expect(record.callerID == "+46701******", sourceLocation: sourceLocation)
+    #expect(record.initiator == "ivr", sourceLocation: sourceLocation)
     #expect(record.channel.hasPrefix("PJSIP/") || !record.channel.isEmpty, sourceLocation: sourceLocation)
     #expect(!record.uniqueID.isEmpty, sourceLocation: sourceLocation)
     #expect(record.durationMs >= 0, sourceLocation: sourceLocation)
     // The JSON line parses and has every contract key.
     let object = (try? JSONSerialization.jsonObject(with: Data(record.jsonLine.utf8))) as? [String: Any]
-    #expect(Set(object?.keys.map { $0 } ?? []) == ["time", "txn", "uniqueid", "channel", "callerid", "profile", "status",
+    #expect(Set(object?.keys.map { $0 } ?? []) == ["time", "txn", "uniqueid", "channel", "callerid", "profile", "initiator", "status",
                                                    "error", "numberMasked", "sub", "polls", "durationMs"],
             sourceLocation: sourceLocation)
 }
