@@ -50,9 +50,10 @@ public enum AGISession {
         core.logger.withLock { $0 = log }
         let logsInfo = log.isEnabled(.info)
         if logsInfo {
+            // No caller id here: it is personal data, and the handler logs it masked (or in
+            // full when the operator chose so, e.g. caller-auth's `logCallerId`).
             log.info("agi.session.start", [
-                "script": environment.script, "channel": environment.channel,
-                "callerid": environment.callerID, "peer": transport.peerDescription,
+                "script": environment.script, "channel": environment.channel, "peer": transport.peerDescription,
             ])
         }
         let channel = AGIChannel(environment: environment, core: core)

@@ -27,7 +27,7 @@ final class FlowHarness: Sendable {
 
     init(simulator: SimulatorConfiguration = FlowHarness.fastSimulator(), rateLimits: RateLimitSettings = RateLimitSettings(),
          maxAttempts: Int = 3, stopProviderFirst: Bool = false, profiles: [String: Profile]? = nil,
-         transport: (@Sendable (any HTTPTransport) -> any HTTPTransport)? = nil) async throws {
+         transport: (@Sendable (any HTTPTransport) -> any HTTPTransport)? = nil, digitTimeout: Duration = .seconds(5)) async throws {
         provider = SimulatedProvider(configuration: simulator)
         issuer = try provider.start(listen: try SocketAddress.parse("127.0.0.1:0"))
         if stopProviderFirst { await provider.shutdown() }
@@ -40,7 +40,7 @@ final class FlowHarness: Sendable {
         let authenticator = BackchannelAuthenticator(settings: configuration.provider.settings, transport: transport?(real) ?? real,
                                                      clock: ContinuousClock(), logger: logger)
         var timing = FlowTiming()
-        timing.digitTimeout = .seconds(5)
+        timing.digitTimeout = digitTimeout
         service = CallerAuthService(configuration: configuration, authenticator: authenticator, audit: audit,
                                     metrics: MetricsRegistry(), logger: logger, timing: timing)
     }
@@ -61,7 +61,8 @@ final class FlowHarness: Sendable {
     func call(profile: String? = "se-bankid", options: String? = nil, digits: String? = nil, typeAt: Duration = .seconds(3),
               keypresses extra: [FakeKeypress] = [], hangupAt: Duration? = nil, variables: [String: String] = [:],
               callerID: String = "+46701234567", language: String = "sv", script: String = "caller-auth",
-              answered: Bool = true, timeScale: Double = 0.2) async throws -> Call {
+              answered: Bool = true, timeScale: Double = 0.2, linkedID: String? = nil,
+              limits: AGISessionLimits = AGISessionLimits()) async throws -> Call {
         var arguments: [String] = []
         if let profile { arguments.append(profile) }
         if let options { if arguments.isEmpty { arguments.append("") }; arguments.append(options) }
@@ -70,9 +71,10 @@ final class FlowHarness: Sendable {
         let fake = FakeCall(script: script, arguments: arguments,
                             environment: ["agi_callerid": callerID, "agi_language": language],
                             variables: variables, answered: answered, keypresses: keypresses, hangupAt: hangupAt,
-                            timeScale: timeScale)
+                            timeScale: timeScale, linkedID: linkedID)
         let before = audit.records.count
-        let transcript = try await FakeAsterisk(call: fake).place(through: service.makeRouter(), timeout: .seconds(60))
+        let transcript = try await FakeAsterisk(call: fake).place(through: service.makeRouter(), limits: limits,
+                                                                 logger: Logger(handler: logs, level: .debug), timeout: .seconds(60))
         let records = audit.records
         return Call(transcript: transcript, audit: records.count > before ? records[before] : nil)
     }
