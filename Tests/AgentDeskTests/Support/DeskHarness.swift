@@ -50,8 +50,12 @@ final class DeskHarness: Sendable {
         configuration.provider.requestTimeoutSeconds = 5
         let logger = Logger(handler: logs, level: .debug)
         let authenticator = try BackchannelAuthenticator(settings: configuration.provider.settings, clock: ContinuousClock(), logger: logger)
+        // A generous GET DATA timeout: the fake caller types after a fixed (scaled) delay, and a
+        // loaded machine must not turn that into a timeout (INVALID) instead of the digits.
+        var timing = FlowTiming()
+        timing.digitTimeout = .seconds(30)
         callerAuth = CallerAuthService(configuration: configuration, authenticator: authenticator, audit: audit,
-                                       metrics: MetricsRegistry(), logger: logger)
+                                       metrics: MetricsRegistry(), logger: logger, timing: timing)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("desk-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         agentsFile = directory + "/agents"
