@@ -16,11 +16,11 @@ import Testing
         let played = try Self.parse(["200 result=0 endpos=3404"])
         #expect(played.endpos == 3404 && played.resultValue == 0)
         let interrupted = try Self.parse(["200 result=53 endpos=13760"])
-        #expect(interrupted.resultValue == 53 && interrupted.endpos == 13760 && interrupted.digitFromResult == "5")
+        #expect(try interrupted.resultValue == 53 && interrupted.endpos == 13760 && interrupted.digitFromResult("test") == "5")
         let missing = try Self.parse(["200 result=-1 endpos=0"])
         #expect(missing.resultValue == -1 && missing.endpos == 0)
         #expect(try Self.parse(["200 result=-2"]).resultValue == -2)
-        #expect(try Self.parse(["200 result=35"]).digitFromResult == "#")
+        #expect(try Self.parse(["200 result=35"]).digitFromResult("test") == "#")
     }
 
     @Test func getDataTimeoutForms() throws {

@@ -48,7 +48,7 @@ extension AGIChannel {
             if endpos > 0 || isHungUp { throw AGIError(.hangup, "playback ended: channel hung up") }
             return AGIPlayback(digit: nil, endpos: endpos, failed: true)
         }
-        return AGIPlayback(digit: reply.digitFromResult, endpos: endpos, failed: false)
+        return AGIPlayback(digit: try reply.digitFromResult("playback"), endpos: endpos, failed: false)
     }
 
     /// GET DATA: plays `prompt`, then collects digits until `#`, `maxDigits`, or `timeout`
@@ -92,7 +92,7 @@ extension AGIChannel {
             throw AGIError(.protocolViolation, "\(name) reply without a numeric result")
         }
         if value < 0 { throw AGIError(.hangup, "\(name) ended: channel hung up") }
-        return reply.digitFromResult
+        return try reply.digitFromResult(name)
     }
 
     /// SET VARIABLE; the value is quoted so any single-line text arrives unchanged.

@@ -29,9 +29,23 @@ public struct AGIDigits: Sendable, Equatable {
 }
 
 extension AGIResponse {
-    /// `result` as an ASCII digit code: 0 = none, otherwise the digit's character.
-    var digitFromResult: Character? {
-        guard let value = resultValue, value > 0, let scalar = Unicode.Scalar(UInt32(value)) else { return nil }
+    /// The DTMF keys Asterisk reports as their ASCII code in `result=` (0-9, *, #, A-D).
+    static let dtmfKeys: Set<Character> = Set("0123456789*#ABCDabcd")
+
+    /// `result` as an ASCII digit code: 0 = none, otherwise the key's character.
+    ///
+    /// The number comes from the peer: anything that is not the code of a DTMF key (for example
+    /// `result=5000000000`, beyond `UInt32`) is a protocol violation of this session only, never
+    /// a trap of the process.
+    func digitFromResult(_ command: String) throws(AGIError) -> Character? {
+        guard let value = resultValue else {
+            throw AGIError(.protocolViolation, "\(command) reply without a numeric result")
+        }
+        if value == 0 { return nil }
+        guard (1...127).contains(value), let scalar = Unicode.Scalar(UInt32(value)),
+              Self.dtmfKeys.contains(Character(scalar)) else {
+            throw AGIError(.protocolViolation, "\(command) reply result=\(result.prefix(24)) is not the code of a DTMF key")
+        }
         return Character(scalar)
     }
 }
