@@ -34,6 +34,18 @@ struct ClientAuthenticationTests {
         #expect(request.form["client_secret"] == TestProvider.secret)
     }
 
+    @Test("tls_client_auth and self_signed_tls_client_auth send client_id and no secret or assertion (RFC 8705 §2)",
+          arguments: [ClientAuthentication.tlsClientAuth, .selfSignedTLSClientAuth])
+    func mutualTLS(method: ClientAuthentication) async throws {
+        let provider = TestProvider()
+        _ = try await provider.start(provider.authenticator(TestProvider.settings(method)))
+        let request = try #require(provider.transport.requests(to: "/ciba/bc-authorize").first)
+        #expect(request.request.header("Authorization") == nil)
+        #expect(request.form["client_id"] == TestProvider.clientID)
+        #expect(request.form["client_secret"] == nil)
+        #expect(request.form["client_assertion"] == nil)
+    }
+
     func assertionClaims(_ request: ScriptedTransport.Recorded, key: PrivateKey, kid: String) throws -> [String: JSONValue] {
         #expect(request.form["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
         let assertion = try #require(request.form["client_assertion"])

@@ -11,6 +11,13 @@ public enum ClientAuthentication: Sendable, CustomStringConvertible {
     case clientSecretPost(secret: String)
     /// `private_key_jwt` (RFC 7523): a short-lived JWT signed with our RS256/ES256 key (Idura recommends it).
     case privateKeyJWT(key: PrivateKey, keyID: String?)
+    /// `tls_client_auth` (RFC 8705 §2.1): the client certificate (PKI, issued by a CA the
+    /// provider trusts) is the credential; `client_id` goes in the form body, no secret.
+    /// Needs ``TransportSettings/clientCertificateFile``.
+    case tlsClientAuth
+    /// `self_signed_tls_client_auth` (RFC 8705 §2.2): like ``tlsClientAuth`` with a self-signed
+    /// certificate the provider has registered for the client.
+    case selfSignedTLSClientAuth
 
     /// The OAuth method name: `client_secret_basic`, `client_secret_post` or `private_key_jwt`.
     public var methodName: String {
@@ -18,6 +25,8 @@ public enum ClientAuthentication: Sendable, CustomStringConvertible {
         case .clientSecretBasic: "client_secret_basic"
         case .clientSecretPost: "client_secret_post"
         case .privateKeyJWT: "private_key_jwt"
+        case .tlsClientAuth: "tls_client_auth"
+        case .selfSignedTLSClientAuth: "self_signed_tls_client_auth"
         }
     }
 
@@ -27,7 +36,7 @@ public enum ClientAuthentication: Sendable, CustomStringConvertible {
     var secret: String? {
         switch self {
         case .clientSecretBasic(let secret), .clientSecretPost(let secret): secret
-        case .privateKeyJWT: nil
+        case .privateKeyJWT, .tlsClientAuth, .selfSignedTLSClientAuth: nil
         }
     }
 }

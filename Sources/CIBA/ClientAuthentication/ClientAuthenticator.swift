@@ -26,6 +26,10 @@ struct ClientAuthenticator: Sendable {
             fields.append(("client_assertion_type", ClientAuthenticator.assertionType))
             fields.append(("client_assertion", try assertion(key: key, keyID: keyID, endpoint: endpoint)))
             return []
+        case .tlsClientAuth, .selfSignedTLSClientAuth:
+            // RFC 8705 §2: the TLS client certificate authenticates; the body names the client.
+            fields.append(("client_id", clientID))
+            return []
         }
     }
 

@@ -76,7 +76,12 @@ public struct ProviderConfiguration: Sendable {
     public var clientID: String
     /// Holds the secret or key; its description never prints them.
     public var authentication: ClientAuthentication
-    public var caFile: String?
+    /// Trust, client certificate, proxy, TLS version (`ProviderTransportLoader`).
+    public var transport: TransportSettings
+    public var caFile: String? {
+        get { transport.caFile }
+        set { transport.caFile = newValue }
+    }
     public var allowInsecureHTTP: Bool
     public var requestTimeoutSeconds: Int
     public var backchannelEndpoint: URL?
@@ -84,12 +89,13 @@ public struct ProviderConfiguration: Sendable {
     public var jwksURI: URL?
 
     public init(issuer: URL, clientID: String, authentication: ClientAuthentication, caFile: String? = nil,
-                allowInsecureHTTP: Bool = false, requestTimeoutSeconds: Int = 10, backchannelEndpoint: URL? = nil,
+                transport: TransportSettings = TransportSettings(), allowInsecureHTTP: Bool = false, requestTimeoutSeconds: Int = 10, backchannelEndpoint: URL? = nil,
                 tokenEndpoint: URL? = nil, jwksURI: URL? = nil) {
         self.issuer = issuer
         self.clientID = clientID
         self.authentication = authentication
-        self.caFile = caFile
+        self.transport = transport
+        if let caFile { self.transport.caFile = caFile }
         self.allowInsecureHTTP = allowInsecureHTTP
         self.requestTimeoutSeconds = requestTimeoutSeconds
         self.backchannelEndpoint = backchannelEndpoint
@@ -105,7 +111,7 @@ public struct ProviderConfiguration: Sendable {
         s.tokenEndpoint = tokenEndpoint
         s.jwksURI = jwksURI
         s.allowInsecureHTTP = allowInsecureHTTP
-        s.caFile = caFile
+        s.transport = transport
         return s
     }
 
@@ -115,6 +121,8 @@ public struct ProviderConfiguration: Sendable {
         case .clientSecretBasic: "client_secret_basic"
         case .clientSecretPost: "client_secret_post"
         case .privateKeyJWT: "private_key_jwt"
+        case .tlsClientAuth: "tls_client_auth"
+        case .selfSignedTLSClientAuth: "self_signed_tls_client_auth"
         }
     }
 }

@@ -5,7 +5,8 @@ import JOSE
 /// Builds `provider` (issuer, client id, credentials, endpoints) for `ConfigurationLoader`.
 enum ProviderLoader {
     static let keys = ["issuer", "clientId", "clientAuth", "privateKeyFile", "keyId", "clientSecret", "clientSecretFile",
-                       "caFile", "allowInsecureHTTP", "requestTimeoutSeconds", "backchannelEndpoint", "tokenEndpoint", "jwksURI", "$comment"]
+                       "allowInsecureHTTP", "requestTimeoutSeconds", "backchannelEndpoint", "tokenEndpoint", "jwksURI", "$comment"]
+        + ProviderTransportLoader.keys
 
     static func build(_ value: ConfigValue?, baseDirectory: String, environment: [String: String], reader: inout ConfigReader) -> ProviderConfiguration? {
         guard let value else {
@@ -47,13 +48,17 @@ enum ProviderLoader {
             if let secret = secret(p, baseDirectory: baseDirectory, environment: environment, reader: &reader) {
                 authentication = clientAuth == "client_secret_basic" ? .clientSecretBasic(secret: secret) : .clientSecretPost(secret: secret)
             }
+        case "tls_client_auth":
+            authentication = .tlsClientAuth
+        case "self_signed_tls_client_auth":
+            authentication = .selfSignedTLSClientAuth
         default:
-            reader.problem("provider.clientAuth", "\"\(clientAuth)\" is not supported (client_secret_basic, client_secret_post, private_key_jwt)")
+            reader.problem("provider.clientAuth", "\"\(clientAuth)\" is not supported (client_secret_basic, client_secret_post, private_key_jwt, tls_client_auth, self_signed_tls_client_auth)")
         }
 
-        let caFile = reader.string(p, "caFile", path: "provider").map { ConfigurationLoader.resolve($0, baseDirectory) }
-        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
-            reader.problem("provider.caFile", "\(caFile) cannot be read")
+        let transport = ProviderTransportLoader.build(p, baseDirectory: baseDirectory, reader: &reader)
+        if clientAuth.hasSuffix("tls_client_auth") && p["clientCertificateFile"] == nil {
+            reader.problem("provider.clientCertificateFile", "missing: clientAuth \(clientAuth) (RFC 8705) authenticates with the client certificate")
         }
         let timeout = reader.integer(p, "requestTimeoutSeconds", path: "provider", range: 1...300) ?? 10
         var endpoints: [String: URL] = [:]
@@ -65,7 +70,7 @@ enum ProviderLoader {
 
         guard let issuer, let clientID, !clientID.isEmpty, let authentication else { return nil }
         return ProviderConfiguration(
-            issuer: issuer, clientID: clientID, authentication: authentication, caFile: caFile,
+            issuer: issuer, clientID: clientID, authentication: authentication, transport: transport,
             allowInsecureHTTP: allowInsecure, requestTimeoutSeconds: timeout,
             backchannelEndpoint: endpoints["backchannelEndpoint"], tokenEndpoint: endpoints["tokenEndpoint"],
             jwksURI: endpoints["jwksURI"])

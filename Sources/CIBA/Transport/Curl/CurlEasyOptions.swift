@@ -98,8 +98,9 @@ enum CurlEasyOptions {
             set(CURLOPT_PROXY, proxy.absoluteString)
             set(CURLOPT_PROXYTYPE, proxy.scheme?.lowercased() == "https" ? ccurl_proxy_https : ccurl_proxy_http)
             if let caFile = settings.caFile { set(CURLOPT_PROXY_CAINFO, caFile) }
-            if let credentials = settings.proxyCredentials { set(CURLOPT_PROXYUSERPWD, credentials) }
         }
+        // Also for a proxy from https_proxy: the credentials stay out of the environment.
+        if let credentials = settings.proxyCredentials { set(CURLOPT_PROXYUSERPWD, credentials) }
         set(CURLOPT_HTTPPROXYTUNNEL, 1)
 
         if failed != nil {
