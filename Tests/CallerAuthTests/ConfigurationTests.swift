@@ -191,4 +191,18 @@ struct ConfigurationTests {
         #expect(configuration.profiles["no-bankid-tts"]?.wordPairStrategy.name == "tts")
         #expect(configuration.provider.authenticationName == "private_key_jwt")
     }
+
+    @Test func verificationRetentionAndLogCallerID() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let base = minimal(scratch)
+        let defaults = try load(base, scratch: scratch)
+        #expect(defaults.verificationRetentionMinutes == 60)
+        #expect(defaults.logCallerID == false)
+        let set = try load(base.replacingOccurrences(of: "{", with: #"{"verificationRetentionMinutes": 15, "logCallerId": true, "#, options: [], range: base.range(of: "{")), scratch: scratch)
+        #expect(set.verificationRetentionMinutes == 15)
+        #expect(set.logCallerID == true)
+        let bad = problems(base.replacingOccurrences(of: "{", with: #"{"verificationRetentionMinutes": 0, "logCallerId": "yes", "#, options: [], range: base.range(of: "{")), scratch: scratch)
+        #expect(bad.map(\.path).sorted() == ["logCallerId", "verificationRetentionMinutes"])
+    }
 }

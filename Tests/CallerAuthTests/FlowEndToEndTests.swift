@@ -147,6 +147,11 @@ struct FlowEndToEndTests {
         try await Task.sleep(for: .milliseconds(2500))
         #expect(harness.tokenRequests.count == pollsAtEnd)
         #expect(call.audit?.polls == pollsAtEnd)
+        // The engine ran the cancel to its end: the record says why, and no poller is left.
+        let record = await harness.service.verificationStore.record(txn: call.audit?.txn ?? "")
+        #expect(record?.status == .cancelled)
+        #expect(record?.error == "caller_hangup")
+        #expect(await harness.service.engine.activeCount == 0)
     }
 
     @Test func rateLimitedWithoutContactingTheProvider() async throws {

@@ -27,7 +27,8 @@ final class FlowHarness: Sendable {
 
     init(simulator: SimulatorConfiguration = FlowHarness.fastSimulator(), rateLimits: RateLimitSettings = RateLimitSettings(),
          maxAttempts: Int = 3, stopProviderFirst: Bool = false, profiles: [String: Profile]? = nil,
-         transport: (@Sendable (any HTTPTransport) -> any HTTPTransport)? = nil, digitTimeout: Duration = .seconds(5)) async throws {
+         transport: (@Sendable (any HTTPTransport) -> any HTTPTransport)? = nil, digitTimeout: Duration = .seconds(5),
+         logCallerID: Bool = false) async throws {
         provider = SimulatedProvider(configuration: simulator)
         issuer = try provider.start(listen: try SocketAddress.parse("127.0.0.1:0"))
         if stopProviderFirst { await provider.shutdown() }
@@ -35,6 +36,7 @@ final class FlowHarness: Sendable {
                                                              maxAttempts: maxAttempts)
         configuration.provider.requestTimeoutSeconds = 2
         if let profiles { configuration.profiles = profiles }
+        configuration.logCallerID = logCallerID
         let logger = Logger(handler: logs, level: .debug)
         let real = try CurlTransport()
         let authenticator = BackchannelAuthenticator(settings: configuration.provider.settings, transport: transport?(real) ?? real,

@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+import AGI
+import StructuredLogging
+@testable import CallerAuth
+
+/// The IVR on the verification engine: the record it leaves, what it logs, and what it
+/// records when the AGI dialogue itself fails.
+@Suite("caller-auth records, privacy, AGI failures")
+struct FlowVerificationRecordTests {
+    @Test func theCallsRecordIsFoundByUniqueIDAndLinkedID() async throws {
+        let harness = try await FlowHarness()
+        defer { Task { await harness.shutdown() } }
+        let call = try await harness.call(digits: "196802020575#", linkedID: "1732227000.7")
+        #expect(call.variables["CIBA_STATUS"] == "VERIFIED")
+        #expect(call.commands.contains("GET VARIABLE CHANNEL(linkedid)"))
+        let audit = try #require(call.audit)
+        let store = harness.service.verificationStore
+        let byLinked = try #require(await store.latest(forCall: "1732227000.7"))
+        #expect(byLinked.txn == audit.txn)
+        #expect(await store.latest(forCall: audit.uniqueID)?.txn == audit.txn)
+        #expect(byLinked.status == .verified)
+        #expect(byLinked.initiator == "ivr")
+        #expect(byLinked.uniqueID == audit.uniqueID)
+        #expect(byLinked.numberMasked == "19680202****")
+        #expect(byLinked.callerIDMasked == "+46701******")
+        #expect(byLinked.claims?.name == "Terne Paulsen")
+        #expect(byLinked.polls == audit.polls)
+    }
+
+    @Test func noFullNumberOrCallerIDInLogsAuditOrRecords() async throws {
+        let harness = try await FlowHarness()
+        defer { Task { await harness.shutdown() } }
+        let verified = try await harness.call(digits: "196802020575#")
+        let denied = try await harness.call(digits: "199001019810#")
+        #expect(verified.variables["CIBA_STATUS"] == "VERIFIED")
+        #expect(denied.variables["CIBA_STATUS"] != "VERIFIED")
+        let records = await harness.service.verificationStore.recent(limit: 10)
+        #expect(records.count == 2)
+        let texts = harness.logs.lines + harness.audit.records.map(\.jsonLine)
+            + [String(decoding: try JSONEncoder().encode(records), as: UTF8.self)]
+        for secret in ["196802020575", "199001019810", "46701234567"] {
+            #expect(!texts.contains { $0.contains(secret) }, "\(secret) written somewhere")
+        }
+        #expect(texts.contains { $0.contains("+46701******") }, "the masked caller id is there")
+        // Every CIBA client line carries the verification's txn and the call's uniqueid.
+        let clientLines = harness.logs.records.filter { $0.event.hasPrefix("ciba.provider.request") || $0.event.hasPrefix("ciba.poll") || $0.event.hasPrefix("ciba.bc_authorize") }
+        #expect(!clientLines.isEmpty)
+        let txns = Set(records.map(\.txn))
+        for line in clientLines where line["endpoint"] != "discovery" && line["endpoint"] != "jwks" {
+            #expect(line["txn"].map(txns.contains) == true, "\(line.formatted)")
+            #expect(line["uniqueid"]?.isEmpty == false, "\(line.formatted)")
+        }
+    }
+
+    @Test func logCallerIdWritesItInFull() async throws {
+        let harness = try await FlowHarness(logCallerID: true)
+        defer { Task { await harness.shutdown() } }
+        let call = try await harness.call(digits: "196802020575#")
+        #expect(call.audit?.callerID == "+46701234567")
+        #expect(await harness.service.verificationStore.recent(limit: 1).first?.callerIDMasked == "+46701234567")
+    }
+
+    /// Issue 8 bug 3: a reply timeout is the AGI dialogue failing, not the caller hanging up.
+    /// The verification already polling is cancelled with the same code.
+    @Test func aReplyTimeoutIsRecordedAsAnAGIFailure() async throws {
+        let harness = try await FlowHarness()
+        defer { Task { await harness.shutdown() } }
+        // STREAM FILE ciba/open-app plays 2 s; commands without their own timeout get 300 ms.
+        var limits = AGISessionLimits()
+        limits.defaultReplyTimeout = .milliseconds(300)
+        let call = try await harness.call(digits: nil, variables: ["CIBA_ID_NUMBER": "196802020575"], timeScale: 1.0, limits: limits)
+        let audit = try #require(call.audit)
+        #expect(audit.status == "ERROR")
+        #expect(audit.error == "agi_failed")
+        #expect(harness.logs.records(event: "session.agi_failed").count == 1)
+        #expect(harness.logs.records(event: "session.end").first?["reason"]?.contains("timedOut") == true)
+        let record = await harness.service.verificationStore.record(txn: audit.txn)
+        #expect(record?.status == .cancelled)
+        #expect(record?.error == "agi_failed")
+        #expect(await harness.service.engine.activeCount == 0)
+    }
+}
