@@ -75,7 +75,10 @@ public final class VerificationEngine: Sendable {
     public func cancel(txn: String, error: String = CallErrorCode.cancelled.rawValue,
                        reason: String = "cancelled") async -> VerificationRecord? {
         if await active.requestCancel(txn: txn, error: error, reason: reason) {
-            if let final = await active.final(txn: txn) { return final }
+            // Waited for in a task of its own: the canceller's task is often cancelled itself
+            // (the IVR's, by the hang-up), and the wait must not end before the record is saved.
+            let active = self.active
+            if let final = await Task(operation: { await active.final(txn: txn) }).value { return final }
         }
         return await store.record(txn: txn)
     }

@@ -138,6 +138,26 @@ struct VerificationEngineTests {
         #expect(seen == [.started, .pending, .cancelled])
     }
 
+    /// The IVR cancels from its own task, which the hang-up has already cancelled: the cancel
+    /// must still wait until the cancelled record is saved and the poller is gone.
+    @Test func cancelFromACancelledTaskStillWaitsForTheEnd() async throws {
+        let rig = Rig()
+        let started = await rig.engine.start(rig.request(initiator: "ivr"))
+        var polls = rig.client.pollsStarted.makeAsyncIterator()
+        #expect(await polls.next() == 1)
+        let engine = rig.engine
+        let canceller = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return await engine.cancel(txn: started.txn, error: "caller_hangup")
+        }
+        let record = await canceller.value
+        #expect(record?.status == .cancelled)
+        #expect(record?.error == "caller_hangup")
+        #expect(await rig.engine.activeCount == 0)
+        rig.client.answer(.pending)
+        #expect(rig.client.polls == 1)
+    }
+
     @Test func cancelDuringBcAuthorizeCancelsTheRequestAndNeverPolls() async throws {
         let rig = Rig(client: ScriptedBackchannelClient(holdStart: true))
         let request = rig.request()
