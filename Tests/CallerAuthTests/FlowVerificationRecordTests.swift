@@ -11,7 +11,8 @@ struct FlowVerificationRecordTests {
     @Test func theCallsRecordIsFoundByUniqueIDAndLinkedID() async throws {
         let harness = try await FlowHarness()
         defer { Task { await harness.shutdown() } }
-        let call = try await harness.call(digits: "196802020575#", linkedID: "1732227000.7")
+        // A preset number: no DTMF timing involved.
+        let call = try await harness.call(variables: ["CIBA_ID_NUMBER": "196802020575"], linkedID: "1732227000.7")
         #expect(call.variables["CIBA_STATUS"] == "VERIFIED")
         #expect(call.commands.contains("GET VARIABLE CHANNEL(linkedid)"))
         let audit = try #require(call.audit)
@@ -31,8 +32,8 @@ struct FlowVerificationRecordTests {
     @Test func noFullNumberOrCallerIDInLogsAuditOrRecords() async throws {
         let harness = try await FlowHarness()
         defer { Task { await harness.shutdown() } }
-        let verified = try await harness.call(digits: "196802020575#")
-        let denied = try await harness.call(digits: "199001019810#")
+        let verified = try await harness.call(variables: ["CIBA_ID_NUMBER": "196802020575"])
+        let denied = try await harness.call(variables: ["CIBA_ID_NUMBER": "199001019810"])
         #expect(verified.variables["CIBA_STATUS"] == "VERIFIED")
         #expect(denied.variables["CIBA_STATUS"] != "VERIFIED")
         let records = await harness.service.verificationStore.recent(limit: 10)
@@ -56,7 +57,7 @@ struct FlowVerificationRecordTests {
     @Test func logCallerIdWritesItInFull() async throws {
         let harness = try await FlowHarness(logCallerID: true)
         defer { Task { await harness.shutdown() } }
-        let call = try await harness.call(digits: "196802020575#")
+        let call = try await harness.call(variables: ["CIBA_ID_NUMBER": "196802020575"])
         #expect(call.audit?.callerID == "+46701234567")
         #expect(await harness.service.verificationStore.recent(limit: 1).first?.callerIDMasked == "+46701234567")
     }
