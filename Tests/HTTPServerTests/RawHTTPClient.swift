@@ -4,11 +4,16 @@ import Sockets
 /// A deliberately dumb HTTP client over raw TCP, so tests can send exactly the bytes they
 /// want (malformed, pipelined, half-finished) and see exactly what comes back.
 final class RawHTTPClient {
-    let connection: TCPConnection
+    let connection: any ByteStream
     private var buffer: [UInt8] = []
 
     init(_ address: SocketAddress) async throws {
         connection = try await TCPConnection.connect(to: address, timeout: .seconds(15))
+    }
+
+    /// Over an already connected stream (a `TLSConnection` for https tests).
+    init(stream: any ByteStream) {
+        connection = stream
     }
 
     deinit { connection.close() }

@@ -1,3 +1,4 @@
+import TLS
 import URLEncoding
 /// One parsed HTTP/1.1 request as the server hands it to a handler.
 ///
@@ -24,11 +25,15 @@ public struct HTTPRequest: Sendable {
     public var version: String
     /// The raw request target (path and query, still percent-encoded).
     public var target: String
+    /// The TLS facts of the connection (client certificate, version); nil on plain HTTP.
+    public var tls: HTTPRequestTLS?
+    /// Whether the request came over TLS (a cookie may then be `Secure`).
+    public var isSecure: Bool { tls != nil }
 
     public init(
         method: String, path: String, query: [String: String] = [:], queryItems: [(String, String)] = [],
         headers: [(String, String)] = [], body: [UInt8] = [], remoteAddress: String = "",
-        version: String = "HTTP/1.1", target: String? = nil
+        version: String = "HTTP/1.1", target: String? = nil, tls: HTTPRequestTLS? = nil
     ) {
         self.method = method
         self.path = path
@@ -39,6 +44,7 @@ public struct HTTPRequest: Sendable {
         self.remoteAddress = remoteAddress
         self.version = version
         self.target = target ?? path
+        self.tls = tls
     }
 
     /// The first header named `name`, compared case-insensitively (header names are

@@ -9,11 +9,14 @@ import StructuredLogging
 /// Every read has a deadline: `idleTimeout` while waiting for a request to start,
 /// `requestTimeout` from a request's first byte until its body is complete.
 struct HTTPConnectionHandler: Sendable {
-    let connection: TCPConnection
+    /// Plain TCP, or TLS over it (the handshake is already done).
+    let connection: any ByteStream
     let limits: HTTPServerLimits
     let handler: HTTPHandler
     let logger: Logger
     let remoteAddress: String
+    /// What the TLS handshake established; nil on plain HTTP.
+    let tls: HTTPRequestTLS?
 
     /// Why reading stopped before a complete request was available.
     private enum ReadStop: Error {
@@ -63,7 +66,7 @@ struct HTTPConnectionHandler: Sendable {
                 method: head.method, path: head.path,
                 query: Dictionary(head.queryItems, uniquingKeysWith: { _, last in last }),
                 queryItems: head.queryItems, headers: head.headers, body: body,
-                remoteAddress: remoteAddress, version: head.version, target: head.target)
+                remoteAddress: remoteAddress, version: head.version, target: head.target, tls: tls)
             let response = await handler(request)
             served += 1
 
@@ -164,7 +167,7 @@ struct HTTPConnectionHandler: Sendable {
     /// kernel does not answer unread input with a reset that destroys our response
     /// before the client has read it.
     private func lingeringClose() async {
-        connection.shutdownWrite()
+        await connection.shutdownWrite()
         let deadline = ContinuousClock.now + .milliseconds(500)
         var discarded = 0
         while discarded < limits.maxBodyBytes + limits.maxHeadBytes {

@@ -2,6 +2,7 @@ import Foundation
 import Sockets
 import StructuredLogging
 import Synchronization
+import TLS
 
 /// A small HTTP/1.1 server for the ops endpoint and the simulated CIBA provider.
 ///
@@ -11,6 +12,11 @@ import Synchronization
 /// `HEAD` requests reach the handler as `HEAD`; the server sends the headers the handler
 /// produced (with the body's length) and no body. Routing, 404 and 405 are the
 /// handler's job (`HTTPRouter` does it for fixed paths).
+///
+/// With a `TLSServerContext` every connection is TLS: the handshake runs in the connection's
+/// own task, bounded by `HTTPServerLimits.handshakeTimeout` (a silent client cannot hold an
+/// accept slot), and a failed handshake is logged at debug with its reason (never key bytes)
+/// and closes only that connection. Handlers see the client certificate in `request.tls`.
 ///
 /// ```swift
 /// let server = HTTPServer(listen: try .parse("127.0.0.1:0"), logger: log) { request in
@@ -25,6 +31,7 @@ public final class HTTPServer: Sendable {
     private let limits: HTTPServerLimits
     private let logger: Logger
     private let handler: HTTPHandler
+    private let tls: TLSServerContext?
     private let state = Mutex(State())
 
     private struct State: Sendable {
@@ -38,12 +45,15 @@ public final class HTTPServer: Sendable {
         var stopped = false
     }
 
+    /// `tls`: serve https with this context (certificate, key, client-certificate policy);
+    /// nil serves plain HTTP.
     public init(
-        listen: SocketAddress, limits: HTTPServerLimits = HTTPServerLimits(), logger: Logger,
+        listen: SocketAddress, limits: HTTPServerLimits = HTTPServerLimits(), tls: TLSServerContext? = nil, logger: Logger,
         handler: @escaping HTTPHandler
     ) {
         self.listenAddress = listen
         self.limits = limits
+        self.tls = tls
         self.logger = logger
         self.handler = handler
     }
@@ -72,9 +82,12 @@ public final class HTTPServer: Sendable {
             state.boundAddress = bound
             state.acceptTask = task
         }
-        logger.info("http.listening", ["address": bound.description])
+        logger.info("http.listening", ["address": bound.description, "scheme": scheme])
         return bound
     }
+
+    /// `https` with a TLS context, else `http`.
+    public var scheme: String { tls == nil ? "http" : "https" }
 
     /// The bound address once started.
     public var localAddress: SocketAddress? { state.withLock { $0.boundAddress } }
@@ -148,11 +161,8 @@ public final class HTTPServer: Sendable {
             connection.close()
             return
         }
-        let worker = HTTPConnectionHandler(
-            connection: connection, limits: limits, handler: handler, logger: logger,
-            remoteAddress: connection.peerAddress.description)
         let task = Task { [self] in
-            await worker.run()
+            await serveConnection(connection)
             state.withLock { state in
                 state.connections[id] = nil
                 state.tasks[id] = nil
@@ -164,6 +174,31 @@ public final class HTTPServer: Sendable {
             return state.stopped
         }
         if cancelNow { task.cancel() }
+    }
+}
+
+extension HTTPServer {
+    /// Runs the TLS handshake when configured, then the request loop.
+    fileprivate func serveConnection(_ connection: TCPConnection) async {
+        let remote = connection.peerAddress.description
+        let stream: any ByteStream
+        var facts: HTTPRequestTLS?
+        if let tls {
+            do {
+                let secured = try await TLSConnection.accept(connection, context: tls, timeout: limits.handshakeTimeout)
+                stream = secured
+                facts = HTTPRequestTLS(secured)
+            } catch {
+                logger.debug("http.tls_handshake_failed", ["remote": remote, "reason": "\(error)"])
+                connection.close()
+                return
+            }
+        } else {
+            stream = connection
+        }
+        let worker = HTTPConnectionHandler(
+            connection: stream, limits: limits, handler: handler, logger: logger, remoteAddress: remote, tls: facts)
+        await worker.run()
     }
 }
 

@@ -19,13 +19,16 @@ public struct HTTPServerLimits: Sendable {
     public var maxRequestsPerConnection: Int = 1000
     /// Connections served at once; further ones are closed right after accept.
     public var maxConnections: Int = 512
+    /// Bound on a TLS handshake (https servers only); a client that stays silent or
+    /// dribbles is dropped after it.
+    public var handshakeTimeout: Duration = .seconds(10)
 
     public init() {}
 
     public init(
         maxHeadBytes: Int = 16 * 1024, maxBodyBytes: Int = 1024 * 1024, idleTimeout: Duration = .seconds(30),
         requestTimeout: Duration = .seconds(10), writeTimeout: Duration = .seconds(10),
-        maxRequestsPerConnection: Int = 1000, maxConnections: Int = 512
+        maxRequestsPerConnection: Int = 1000, maxConnections: Int = 512, handshakeTimeout: Duration = .seconds(10)
     ) {
         self.maxHeadBytes = maxHeadBytes
         self.maxBodyBytes = maxBodyBytes
@@ -34,5 +37,6 @@ public struct HTTPServerLimits: Sendable {
         self.writeTimeout = writeTimeout
         self.maxRequestsPerConnection = maxRequestsPerConnection
         self.maxConnections = maxConnections
+        self.handshakeTimeout = handshakeTimeout
     }
 }
