@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(name: "JOSETests", dependencies: ["JOSE", "ProcessSpawning"], exclude: ["Fixtures/provider"], swiftSettings: strict),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "Sockets", "ProcessSpawning"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "URLEncoding", "TLS", "Sockets", "ProcessSpawning"], swiftSettings: strict),
-        .testTarget(name: "CIBATests", dependencies: ["CIBA", "JOSE", "HTTPServer", "NetworkTesting", "Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
+        .testTarget(name: "CIBATests", dependencies: ["CIBA", "JOSE", "HTTPServer", "NetworkTesting", "Sockets", "StructuredLogging", "TLS", "URLEncoding"], swiftSettings: strict),
         .testTarget(name: "CIBASimulatorTests", dependencies: ["CIBASimulator", "CIBA", "JOSE", "HTTPServer", "IdentityNumbers", "Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         .testTarget(
             name: "AgentDeskTests",

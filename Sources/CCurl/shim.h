@@ -66,6 +66,8 @@ static inline int ccurl_message_is_done(const CURLMsg *message) { return message
 static const curl_socket_t ccurl_socket_timeout = CURL_SOCKET_TIMEOUT;
 static const long ccurl_pipe_multiplex = CURLPIPE_MULTIPLEX;
 static const long ccurl_http_version_2tls = CURL_HTTP_VERSION_2TLS;
+/* Whether this libcurl was built with HTTP/2 (nghttp2). */
+static inline int ccurl_has_http2(void) { return (curl_version_info(CURLVERSION_NOW)->features & CURL_VERSION_HTTP2) != 0; }
 static const long ccurl_http_version_1_1 = CURL_HTTP_VERSION_1_1;
 static const long ccurl_sslversion_tls1_2 = CURL_SSLVERSION_TLSv1_2;
 static const long ccurl_sslversion_tls1_3 = CURL_SSLVERSION_TLSv1_3;

@@ -37,6 +37,7 @@ static inline const char *ciba_key_type_ec(void) { return "EC"; }
 /* TLS module: macros over SSL_CTX_ctrl / SSL_ctrl, and name pointers with static storage. */
 static inline int ciba_ssl_ctx_set_min_tls12(SSL_CTX *ctx) { return (int)SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION); }
 static inline int ciba_ssl_ctx_set_min_tls13(SSL_CTX *ctx) { return (int)SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION); }
+static inline int ciba_ssl_ctx_set_max_tls12(SSL_CTX *ctx) { return (int)SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION); }
 static inline uint64_t ciba_ssl_op_hardening(void) { return SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET | SSL_OP_NO_COMPRESSION; }
 static inline int ciba_ssl_set_host_name(SSL *ssl, const char *name) { return (int)SSL_set_tlsext_host_name(ssl, name); }
 static inline const char *ciba_curve_p256(void) { return "P-256"; }

@@ -31,6 +31,9 @@ public struct TLSServerConfiguration: Sendable, Equatable {
     public var alpnProtocols: [String] = ["http/1.1"]
     /// TLS 1.2 by default.
     public var minimumVersion: TLSVersion = .v1_2
+    /// The newest version offered; nil for the newest OpenSSL knows. Only `.v1_2` makes a
+    /// difference: a TLS 1.2-only server, to test clients' `tlsMinimumVersion` against.
+    public var maximumVersion: TLSVersion?
 
     public init(certificateChainFile: String, privateKeyFile: String, clientCertificates: ClientCertificatePolicy = .none) {
         self.certificateChainFile = certificateChainFile

@@ -17,6 +17,9 @@ public final class TLSServerContext: @unchecked Sendable {
         let context = try SSLContextSetup.makeContext(server: true, minimumVersion: configuration.minimumVersion)
         do {
             try SSLContextSetup.useCertificate(context, chainFile: configuration.certificateChainFile, keyFile: configuration.privateKeyFile)
+            if configuration.maximumVersion == .v1_2, ciba_ssl_ctx_set_max_tls12(context) != 1 {
+                throw OpenSSLErrorQueue.error(.internalFailure, "cannot set the maximum TLS version")
+            }
             try Self.configureClientCertificates(context, configuration.clientCertificates)
             // Client certificates and session resumption need a session id context.
             let sessionContext = Array("ciba-agi".utf8)

@@ -105,11 +105,13 @@ enum CurlFailure {
             return HTTPTransportError(.tls, "TLS: certificate of \(host) has expired")
         case 9:   // X509_V_ERR_CERT_NOT_YET_VALID
             return HTTPTransportError(.tls, "TLS: certificate of \(host) is not valid yet (check this machine's clock)")
-        case 62:  // X509_V_ERR_HOSTNAME_MISMATCH
+        case 62, 64:  // X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH
             return HTTPTransportError(.tls, "TLS: certificate of \(host) is for another host name")
         case 2, 18, 19, 20, 21, 27:  // issuer unknown, self-signed, untrusted
             return HTTPTransportError(.tls, "TLS: certificate of \(host) not trusted: set provider.caFile to the CA that issued it")
-        case 0 where detail.contains("subject name") || detail.contains("host name") || detail.contains("hostname"):
+        // libcurl checks the name itself and then reports 0 or 1 (X509_V_ERR_UNSPECIFIED) with
+        // "no alternative certificate subject name matches target host name" in its buffer.
+        case let code where (code == 0 || code == 1) && (detail.contains("subject name") || detail.contains("host name") || detail.contains("hostname")):
             return HTTPTransportError(.tls, "TLS: certificate of \(host) is for another host name")
         case 23:  // X509_V_ERR_CERT_REVOKED
             return HTTPTransportError(.tls, "TLS: certificate of \(host) has been revoked")
@@ -128,7 +130,7 @@ enum CurlFailure {
                         "alert certificate expired", "alert certificate revoked", "alert access denied", "alert decrypt error"]
         if refusals.contains(where: detail.contains) {
             if presents {
-                return HTTPTransportError(.tls, "TLS: \(host) refused the client certificate (provider.clientCertificateFile): expired, or not issued by a CA it trusts")
+                return HTTPTransportError(.tls, "TLS: client certificate refused by \(host) (provider.clientCertificateFile): expired, or not issued by a CA it trusts")
             }
             return HTTPTransportError(.tls, "TLS: \(host) refused the handshake (does it want a client certificate? set provider.clientCertificateFile)")
         }

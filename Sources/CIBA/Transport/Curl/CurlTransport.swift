@@ -40,6 +40,13 @@ public final class CurlTransport: HTTPTransport {
         return String(cString: curl_version())
     }
 
+    /// Whether the system libcurl speaks HTTP/2 (then https requests offer `h2` through ALPN
+    /// before `http/1.1`, and use it when the provider picks it).
+    public static var supportsHTTP2: Bool {
+        CurlLibrary.initialize()
+        return ccurl_has_http2() != 0
+    }
+
     public func send(_ request: HTTPTransportRequest) async throws -> HTTPTransportResponse {
         try Task.checkCancellation()
         let transfer = try CurlTransfer(request: request, limit: settings.maxResponseBytes)
