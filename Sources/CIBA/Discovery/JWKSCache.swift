@@ -13,6 +13,10 @@ actor JWKSCache {
     private var cached: JWKSet?
     private var fetchedAt: Duration?
     private var lastAttempt: Duration?
+    /// Why the last fetch failed; nil once one succeeds (for `/readyz`).
+    private(set) var lastFailure: CIBAFailure?
+    /// When the cached set was fetched (elapsed-clock time); nil before the first success.
+    var cachedAt: Duration? { fetchedAt }
 
     init(settings: ProviderSettings, http: ProviderHTTPClient, jwksURI: @escaping @Sendable () async throws -> URL) {
         self.settings = settings
@@ -45,6 +49,17 @@ actor JWKSCache {
     }
 
     private func fetch() async throws -> JWKSet {
+        do {
+            let set = try await fetchOnce()
+            lastFailure = nil
+            return set
+        } catch let failure as CIBAFailure {
+            lastFailure = failure
+            throw failure
+        }
+    }
+
+    private func fetchOnce() async throws -> JWKSet {
         lastAttempt = http.clock.now()
         let url = try await jwksURI()
         try settings.endpointPolicy.check(url, role: "jwks_uri")

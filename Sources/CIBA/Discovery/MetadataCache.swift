@@ -10,6 +10,8 @@ actor MetadataCache {
     private let http: ProviderHTTPClient
     private var cached: (metadata: ProviderMetadata, fetchedAt: Duration)?
     private var inFlight: Task<ProviderMetadata, any Error>?
+    /// Why the last refresh failed; nil once one succeeds (for `/readyz`).
+    private(set) var lastFailure: CIBAFailure?
 
     init(settings: ProviderSettings, http: ProviderHTTPClient) {
         self.settings = settings
@@ -27,8 +29,10 @@ actor MetadataCache {
         do {
             let metadata = try await task.value
             cached = (metadata, http.clock.now())
+            lastFailure = nil
             return metadata
         } catch let failure as CIBAFailure {
+            lastFailure = failure
             if let cached, failure.kind == .unreachable || failure.kind == .providerError {
                 http.logger.warning("ciba.discovery.stale", ["reason": failure.code])
                 return cached.metadata
@@ -36,6 +40,9 @@ actor MetadataCache {
             throw failure
         }
     }
+
+    /// When the cached document was fetched (elapsed-clock time); nil before the first success.
+    var fetchedAt: Duration? { cached?.fetchedAt }
 
     /// Marks the document stale so the next call fetches it again.
     func invalidate() {

@@ -12,6 +12,8 @@ public final class CallerAuthServer: Sendable {
     public let configuration: Configuration
     public let service: CallerAuthService
     public let metrics: MetricsRegistry
+    /// The `/readyz` checks: `discovery` and `jwks` here; other modules (shared state) add theirs.
+    public let readiness: ReadinessRegistry
     private let agiServer: FastAGIServer
     private let ops: OpsEndpoint?
     private let logger: Logger
@@ -41,7 +43,10 @@ public final class CallerAuthServer: Sendable {
             listen: configuration.listen, allowedClients: configuration.allowedClients, maxSessions: configuration.maxSessions,
             runSessionsOnSocketLoop: false)
         agiServer = FastAGIServer(configuration: serverConfiguration, router: service.makeRouter(), logger: logger)
-        ops = configuration.opsListen.map { OpsEndpoint(listen: $0, metrics: metrics, logger: logger) }
+        let readiness = ReadinessRegistry()
+        readiness.registerProviderChecks(client)
+        self.readiness = readiness
+        ops = configuration.opsListen.map { OpsEndpoint(listen: $0, metrics: metrics, readiness: readiness, logger: logger) }
     }
 
     /// Binds the FastAGI listeners and the ops endpoint. Throws `SocketError` (address in use, ...).

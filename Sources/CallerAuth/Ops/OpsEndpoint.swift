@@ -3,18 +3,20 @@ import HTTPServer
 import Sockets
 import StructuredLogging
 
-/// The operations endpoint (CONTRACT §5) on `opsListen`: `GET /healthz` answers `ok`,
-/// `GET /metrics` the Prometheus text. Bind it to loopback or a management network: it
+/// The operations endpoint (CONTRACT §5) on `opsListen`: `GET /healthz` answers `ok` (the
+/// process runs), `GET /readyz` runs the named readiness checks (200 when all are ok, 503
+/// otherwise, one line per check either way), `GET /metrics` the Prometheus text. Bind it to loopback or a management network: it
 /// has no authentication (it holds nothing personal, but it shows traffic volumes).
 public final class OpsEndpoint: Sendable {
     private let server: HTTPServer
 
-    public init(listen: SocketAddress, metrics: MetricsRegistry, logger: Logger) {
-        server = HTTPServer(listen: listen, logger: logger, handler: Self.handler(metrics: metrics))
+    public init(listen: SocketAddress, metrics: MetricsRegistry, readiness: ReadinessRegistry = ReadinessRegistry(),
+                logger: Logger) {
+        server = HTTPServer(listen: listen, logger: logger, handler: Self.handler(metrics: metrics, readiness: readiness))
     }
 
     /// The request handler alone (tests call it without a socket).
-    public static func handler(metrics: MetricsRegistry) -> HTTPHandler {
+    public static func handler(metrics: MetricsRegistry, readiness: ReadinessRegistry = ReadinessRegistry()) -> HTTPHandler {
         { request in
             guard request.method == "GET" || request.method == "HEAD" else {
                 return .methodNotAllowed(allowed: ["GET", "HEAD"])
@@ -22,6 +24,11 @@ public final class OpsEndpoint: Sendable {
             switch request.path {
             case "/healthz":
                 return .text("ok\n")
+            case "/readyz":
+                let report = await readiness.evaluate()
+                var response = HTTPResponse.text(report.text, status: report.isReady ? 200 : 503)
+                response.setHeader("Cache-Control", "no-store")
+                return response
             case "/metrics":
                 var response = HTTPResponse.text(metrics.render())
                 response.setHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
