@@ -60,13 +60,13 @@ let package = Package(
         // OpenID Connect CIBA client (poll mode) and ID-token validation.
         .target(name: "CIBA", dependencies: ["CCurl", "JOSE", "Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         // In-process simulated CIBA provider that behaves like Idura Verify.
-        .target(name: "CIBASimulator", dependencies: ["HTTPServer", "JOSE", "IdentityNumbers", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
+        .target(name: "CIBASimulator", dependencies: ["HTTPServer", "JOSE", "IdentityNumbers", "StructuredLogging", "TLS", "URLEncoding"], swiftSettings: strict),
         // Child processes via posix_spawn (Foundation's Process.run crashes on Linux, see the file).
         .target(name: "ProcessSpawning", swiftSettings: strict),
         // The caller-authentication IVR: config, flow, rate limits, audit, metrics.
         .target(
             name: "CallerAuth",
-            dependencies: ["AGI", "Sockets", "CIBA", "IdentityNumbers", "HTTPServer", "JOSE", "CIBASimulator", "ProcessSpawning", "StructuredLogging"],
+            dependencies: ["AGI", "Sockets", "CIBA", "IdentityNumbers", "HTTPServer", "JOSE", "CIBASimulator", "ProcessSpawning", "StructuredLogging", "TLS"],
             swiftSettings: strict
         ),
         // The agent desk: HTTP API, login, the agent page and its event stream (issue 9).
@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "TLSTests", dependencies: ["TLS", "Sockets", "ProcessSpawning"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "URLEncoding", "TLS", "Sockets", "ProcessSpawning"], swiftSettings: strict),
         .testTarget(name: "CIBATests", dependencies: ["CIBA", "JOSE", "HTTPServer", "NetworkTesting", "Sockets", "StructuredLogging", "TLS", "URLEncoding"], swiftSettings: strict),
-        .testTarget(name: "CIBASimulatorTests", dependencies: ["CIBASimulator", "CIBA", "JOSE", "HTTPServer", "IdentityNumbers", "Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
+        .testTarget(name: "CIBASimulatorTests", dependencies: ["CIBASimulator", "CIBA", "JOSE", "HTTPServer", "IdentityNumbers", "Sockets", "StructuredLogging", "TLS", "URLEncoding"], swiftSettings: strict),
         .testTarget(
             name: "AgentDeskTests",
             dependencies: ["AgentDesk", "AGITesting", "BrowserTesting", "CallerAuth", "CIBA", "CIBASimulator", "HTTPServer", "IdentityNumbers", "JOSE", "Sockets", "StructuredLogging"],
@@ -115,7 +115,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CallerAuthTests",
-            dependencies: ["CallerAuth", "AGI", "AGITesting", "CIBA", "CIBASimulator", "IdentityNumbers", "ProcessSpawning", "Sockets", "HTTPServer", "JOSE", "StructuredLogging"],
+            dependencies: ["CallerAuth", "AGI", "AGITesting", "CIBA", "CIBASimulator", "IdentityNumbers", "ProcessSpawning", "Sockets", "HTTPServer", "JOSE", "StructuredLogging", "TLS"],
             swiftSettings: strict
         ),
     ]

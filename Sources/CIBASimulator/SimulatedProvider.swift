@@ -44,7 +44,7 @@ public final class SimulatedProvider: Sendable {
     }
 
     /// Generates the signing keys, binds `listen` (port 0 picks a free port) and serves.
-    /// Returns the issuer, `http://HOST:PORT` (no trailing slash), or
+    /// Returns the issuer, `http://HOST:PORT` (`https://` with `configuration.tls`) (no trailing slash), or
     /// `configuration.publicIssuer` when set. A wildcard address (0.0.0.0, ::) is
     /// published as the loopback address.
     @discardableResult
@@ -54,7 +54,7 @@ public final class SimulatedProvider: Sendable {
             _ = SigningKey.rogue  // generate it now, not under the state lock at the first such poll
         }
         let server = HTTPServer(
-            listen: listen, limits: configuration.httpLimits, logger: logger.with("layer", "http"),
+            listen: listen, limits: configuration.httpLimits, tls: configuration.tls, logger: logger.with("layer", "http"),
             handler: { [weak self] request in
                 guard let self else { return .text("provider stopped\n", status: 503) }
                 return await self.handle(request)
@@ -72,7 +72,7 @@ public final class SimulatedProvider: Sendable {
             state.withLock { $0.server = nil }
             throw error
         }
-        let issuer = configuration.publicIssuer ?? SimulatedProvider.issuer(for: bound)
+        let issuer = configuration.publicIssuer ?? SimulatedProvider.issuer(for: bound, scheme: server.scheme)
         state.withLock { $0.issuer = issuer }
         logger.info("sim.started", ["issuer": issuer.absoluteString, "persons": "\(configuration.persons.count)"])
         return issuer
@@ -192,11 +192,11 @@ public final class SimulatedProvider: Sendable {
 
     static let placeholderIssuer = URL(string: "http://127.0.0.1") ?? URL(fileURLWithPath: "/")
 
-    static func issuer(for address: SocketAddress) -> URL {
+    static func issuer(for address: SocketAddress, scheme: String = "http") -> URL {
         var host = address.host
         if host == "0.0.0.0" { host = "127.0.0.1" }
         if host == "::" { host = "::1" }
         let authority = host.contains(":") ? "[\(host)]:\(address.port)" : "\(host):\(address.port)"
-        return URL(string: "http://\(authority)") ?? placeholderIssuer
+        return URL(string: "\(scheme)://\(authority)") ?? placeholderIssuer
     }
 }

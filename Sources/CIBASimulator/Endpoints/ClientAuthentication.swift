@@ -2,6 +2,7 @@ import URLEncoding
 import Foundation
 import HTTPServer
 import JOSE
+import TLS
 
 extension SimulatedProvider {
     static let assertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -35,6 +36,9 @@ extension SimulatedProvider {
         if usesJWT {
             return authenticateAssertion(form, endpointPath: endpointPath, now: now)
         }
+        if let certificate = request.tls?.clientCertificate, form["client_id"] != nil {
+            return authenticateCertificate(certificate, verified: request.tls?.clientCertificateVerified ?? false, form: form)
+        }
         return .failure(.invalidClient("client authentication required", basic: authorization != nil && configuration.sendsWWWAuthenticate))
     }
 
@@ -58,6 +62,21 @@ extension SimulatedProvider {
             return .failure(.invalidClient("client authentication failed", basic: configuration.sendsWWWAuthenticate))
         }
         return .success(.clientSecretBasic)
+    }
+
+    /// RFC 8705 §2: the TLS client certificate is the credential, `client_id` names the client.
+    private func authenticateCertificate(_ certificate: TLSCertificate, verified: Bool, form: [String: String]) -> Result<ClientAuthMethod, OAuthError> {
+        guard form["client_id"] == configuration.clientID else {
+            return .failure(.invalidClient("unknown client_id", basic: false))
+        }
+        let allowed = configuration.allowedClientAuthMethods
+        if allowed.contains(.tlsClientAuth), let subjectDN = configuration.tlsClientAuthSubjectDN, verified, certificate.subject == subjectDN {
+            return .success(.tlsClientAuth)
+        }
+        if allowed.contains(.selfSignedTLSClientAuth), configuration.selfSignedCertificateThumbprints.contains(certificate.sha256ThumbprintBase64URL) {
+            return .success(.selfSignedTLSClientAuth)
+        }
+        return .failure(.invalidClient("the client certificate is not the registered one (tls_client_auth subject DN or self-signed certificate)", basic: false))
     }
 
     private func authenticatePost(_ form: [String: String]) -> Result<ClientAuthMethod, OAuthError> {

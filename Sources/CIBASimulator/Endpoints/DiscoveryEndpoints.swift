@@ -5,9 +5,9 @@ extension SimulatedProvider {
     /// The OpenID Provider metadata (OpenID Connect Discovery 1.0 + CIBA Core §4).
     func discoveryResponse() -> HTTPResponse {
         let issuer = self.issuer.absoluteString
-        let methods = ClientAuthMethod.allCases.filter { configuration.allowedClientAuthMethods.contains($0) }
+        let methods = ClientAuthMethod.allCases.filter { configuration.allowedClientAuthMethods.contains($0) && isConfigured($0) }
         let strings: ([String]) -> JSONValue = { .array($0.map { .string($0) }) }
-        return JSONResponses.object([
+        var metadata: [String: JSONValue] = [
             "issuer": .string(issuer),
             "backchannel_authentication_endpoint": .string(backchannelEndpoint.absoluteString),
             "token_endpoint": .string(tokenEndpoint.absoluteString),
@@ -28,7 +28,20 @@ extension SimulatedProvider {
                 "name", "given_name", "family_name", "givenname", "surname", "birthdate", "uniqueuserid",
                 "country", "ipaddress",
             ]),
-        ])
+        ]
+        if configuration.tls != nil {
+            metadata["tls_client_certificate_bound_access_tokens"] = .bool(true)  // RFC 8705 §3.3
+        }
+        return JSONResponses.object(metadata)
+    }
+
+    /// The RFC 8705 methods need a registered certificate; the others are listed as before.
+    private func isConfigured(_ method: ClientAuthMethod) -> Bool {
+        switch method {
+        case .tlsClientAuth: configuration.tls != nil && configuration.tlsClientAuthSubjectDN != nil
+        case .selfSignedTLSClientAuth: configuration.tls != nil && !configuration.selfSignedCertificateThumbprints.isEmpty
+        case .clientSecretBasic, .clientSecretPost, .privateKeyJWT: true
+        }
     }
 
     /// The JWKS: the current RS256 key, plus retired keys still published.

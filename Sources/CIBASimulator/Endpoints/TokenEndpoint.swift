@@ -70,9 +70,13 @@ extension SimulatedProvider {
             try? await Task.sleep(for: configuration.noAnswerDelay)
             return .text("gateway timeout\n", status: 504)
         case .issue(let person, let scheme, let numberInToken, let key):
-            let claims = IDTokenClaims.claims(
+            var claims = IDTokenClaims.claims(
                 person: person, scheme: scheme, numberInToken: numberInToken, issuer: issuer.absoluteString,
                 clientID: configuration.clientID, now: now, lifetime: configuration.idTokenLifetime)
+            if let certificate = request.tls?.clientCertificate {
+                // RFC 8705 §3.1: bound to the certificate of this mutual-TLS connection.
+                claims["cnf"] = .object(["x5t#S256": .string(certificate.sha256ThumbprintBase64URL)])
+            }
             guard let idToken = try? key.sign(claims) else {
                 return answer(OAuthError(status: 500, error: "server_error", description: "token signing failed").response, error: "server_error")
             }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPServer
 import JOSE
+import TLS
 
 /// How the simulated provider behaves: the one registered client, the persons, timing.
 public struct SimulatorConfiguration: Sendable {
@@ -49,6 +50,16 @@ public struct SimulatorConfiguration: Sendable {
     /// The RS256 signing key to start with; nil generates a fresh 2048-bit key at
     /// `start` (tests that start many providers pass a shared key to save CPU).
     public var signingKey: PrivateKey?
+    /// Serve https with this context (server certificate; whether and against which CA client
+    /// certificates are asked for). nil serves plain http. The issuer is then `https://...`.
+    public var tls: TLSServerContext?
+    /// RFC 8705 `tls_client_auth`: the subject DN (RFC 4514, as `TLSCertificate.subject`) the
+    /// client's certificate must carry; the certificate must also chain to the server's client
+    /// CA. nil disables the method.
+    public var tlsClientAuthSubjectDN: String?
+    /// RFC 8705 `self_signed_tls_client_auth`: the registered certificates' SHA-256
+    /// thumbprints (base64url, `x5t#S256`). Empty disables the method.
+    public var selfSignedCertificateThumbprints: Set<String> = []
 
     public init(
         clientID: String = SimulatorConfiguration.demoClientID,

@@ -1,22 +1,31 @@
 import Foundation
 import CIBASimulator
+import CallerAuth
 import Sockets
 import StructuredLogging
 
-/// `ciba-agi mock-provider [--listen ADDR]`: the built-in simulated CIBA provider alone, for
-/// trying a real Asterisk without an eID account. Runs until SIGTERM/SIGINT.
+/// `ciba-agi mock-provider [--listen ADDR] [--tls DIR [--client-auth MODE]]`: the built-in
+/// simulated CIBA provider alone, for trying a real Asterisk without an eID account, over http
+/// or https (test PKI in DIR, see `MockProviderTLS`). Runs until SIGTERM/SIGINT.
 enum MockProviderCommand {
     static let help = """
     usage: ciba-agi mock-provider [--listen ADDR] [--interval SECONDS]
+                                  [--tls DIR [--client-auth tls_client_auth|self_signed_tls_client_auth]]
 
     Runs the simulated Idura-like CIBA provider (discovery, JWKS, bc-authorize, token) on
     ADDR (default 127.0.0.1:8480) until SIGTERM/SIGINT. Point provider.issuer at the printed
     issuer; the client id and secret are the simulator's fixed demo credentials.
+
+    --tls DIR      serve https with a test CA and server certificate kept in DIR (made on the
+                   first start, reused afterwards); prints a provider block with caFile.
+    --client-auth  also require a client certificate (RFC 8705): tls_client_auth (a certificate
+                   from DIR's CA, matched by subject DN) or self_signed_tls_client_auth (a
+                   self-signed one, matched by thumbprint). The block names the files to use.
     Test persons: see `ciba-agi demo --help` and the documentation.
     """
 
     static func run(_ arguments: [String]) async throws -> Int32 {
-        let options = try ParsedArguments.parse(arguments, command: "mock-provider", valueOptions: ["listen", "interval"])
+        let options = try ParsedArguments.parse(arguments, command: "mock-provider", valueOptions: ["listen", "interval", "tls", "client-auth"])
         if options.wantsHelp { print(help); return 0 }
         let text = options.values["listen"] ?? "127.0.0.1:8480"
         let address: SocketAddress
@@ -25,6 +34,7 @@ enum MockProviderCommand {
         }
         var configuration = SimulatorConfiguration.demo
         configuration.interval = try options.integer("interval", command: "mock-provider", range: 1...60) ?? 3
+        let tls = try prepareTLS(options, configuration: &configuration)
         let logger = Logger(handler: StderrLogHandler(), level: .info).with("component", "mock-provider")
         let provider = SimulatedProvider(configuration: configuration, logger: logger)
         let signals = SignalWaiter()
@@ -38,15 +48,44 @@ enum MockProviderCommand {
         simulated CIBA provider running (SIGINT/SIGTERM stops it)
           issuer:        \(issuer.absoluteString)
           client id:     \(configuration.clientID)
-          client secret: \(configuration.clientSecret ?? "-")   (the simulator's fixed demo credential)
-          clientAuth:    client_secret_basic, client_secret_post
+          client secret: \(configuration.allowedClientAuthMethods.contains(.clientSecretBasic) ? configuration.clientSecret ?? "-" : "- (the client certificate authenticates)")   (the simulator's fixed demo credential)
+          clientAuth:    \(configuration.allowedClientAuthMethods.map(\.rawValue).sorted().joined(separator: ", "))
           test persons:  \(SimulatedPerson.catalog.count) (documented in docs/operations.md; e.g. the Swedish BankID test person Terne Paulsen)
         """)
+        if let tls {
+            print(tls.banner(issuer: issuer, clientID: configuration.clientID, clientSecret: configuration.clientSecret))
+        }
         fflush(nil)   // the banner must appear at once even when stdout is a file or pipe
         let received = await signals.wait()
         signals.cancel()
         logger.notice("mock_provider.signal", ["signal": received == SIGTERM ? "SIGTERM" : "SIGINT"])
         await provider.shutdown()
         return 0
+    }
+
+    /// `--tls DIR` / `--client-auth MODE`: the PKI, applied to the simulator configuration.
+    static func prepareTLS(_ options: ParsedArguments, configuration: inout SimulatorConfiguration) throws -> MockProviderTLS? {
+        let modeText = options.values["client-auth"]
+        guard let directory = options.values["tls"] else {
+            if modeText != nil { throw UsageError("mock-provider: --client-auth needs --tls DIR") }
+            return nil
+        }
+        guard !directory.isEmpty else { throw UsageError("mock-provider: --tls needs a directory") }
+        let mode: MockProviderTLS.ClientCertificateMode
+        switch modeText {
+        case nil: mode = .none
+        case let text?:
+            guard let parsed = MockProviderTLS.ClientCertificateMode(rawValue: text), parsed != .none else {
+                throw UsageError("mock-provider: --client-auth \(text) is not tls_client_auth or self_signed_tls_client_auth")
+            }
+            mode = parsed
+        }
+        do {
+            let tls = try MockProviderTLS.prepare(directory: directory, mode: mode)
+            try tls.apply(to: &configuration)
+            return tls
+        } catch {
+            throw RuntimeFailure("mock-provider: --tls \(directory): \(error)")
+        }
     }
 }
