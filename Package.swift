@@ -66,7 +66,7 @@ let package = Package(
         // The caller-authentication IVR: config, flow, rate limits, audit, metrics.
         .target(
             name: "CallerAuth",
-            dependencies: ["AGI", "Sockets", "CIBA", "IdentityNumbers", "HTTPServer", "JOSE", "CIBASimulator", "ProcessSpawning", "StructuredLogging", "TLS"],
+            dependencies: ["AGI", "AMI", "Sockets", "CIBA", "IdentityNumbers", "HTTPServer", "JOSE", "CIBASimulator", "ProcessSpawning", "StructuredLogging", "TLS"],
             swiftSettings: strict
         ),
         // The agent desk: HTTP API, login, the agent page and its event stream (issue 9).
@@ -115,7 +115,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CallerAuthTests",
-            dependencies: ["CallerAuth", "AGI", "AGITesting", "CIBA", "CIBASimulator", "IdentityNumbers", "ProcessSpawning", "Sockets", "HTTPServer", "JOSE", "StructuredLogging", "TLS"],
+            dependencies: ["CallerAuth", "AGI", "AMI", "AGITesting", "CIBA", "CIBASimulator", "IdentityNumbers", "ProcessSpawning", "Sockets", "HTTPServer", "JOSE", "StructuredLogging", "TLS"],
             swiftSettings: strict
         ),
     ]

@@ -62,7 +62,8 @@ final class FakeAsteriskEngine {
     var timedOut = false
     var splitter = AGILineSplitter(maxLineLength: 1 << 20)
     /// Actions waiting for a command to start: (upper-cased prefix, delay, action).
-    var triggers: [(prefix: String, delay: Duration, action: TimerAction)] = []
+    /// `skip`: matching commands to let pass before this trigger fires (`afterOccurrence - 1`).
+    var triggers: [(prefix: String, delay: Duration, action: TimerAction, skip: Int)] = []
 
     init(call: FakeCall, environment: [(String, String)], transport: any AGITransport,
          events: AsyncStream<Event>.Continuation) {
@@ -150,14 +151,14 @@ final class FakeAsteriskEngine {
         for press in call.keypresses where !press.digits.isEmpty {
             let action = TimerAction.keypresses(Array(press.digits), gap: press.gap)
             if let prefix = press.afterCommand {
-                triggers.append((prefix.uppercased(), press.at, action))
+                triggers.append((prefix.uppercased(), press.at, action, max(0, press.afterOccurrence - 1)))
             } else {
                 schedule(after: press.at, action)
             }
         }
         if let hangupAt = call.hangupAt {
             if let prefix = call.hangupAfterCommand {
-                triggers.append((prefix.uppercased(), hangupAt, .callerHangup))
+                triggers.append((prefix.uppercased(), hangupAt, .callerHangup, 0))
             } else {
                 schedule(after: hangupAt, .callerHangup)
             }
@@ -234,11 +235,18 @@ final class FakeAsteriskEngine {
     func fireTriggers(for line: String) {
         guard !triggers.isEmpty else { return }
         let upper = line.uppercased()
-        triggers.removeAll { trigger in
-            guard upper.hasPrefix(trigger.prefix) else { return false }
-            schedule(after: trigger.delay, trigger.action)
-            return true
+        var kept: [(prefix: String, delay: Duration, action: TimerAction, skip: Int)] = []
+        for var trigger in triggers {
+            if upper.hasPrefix(trigger.prefix) {
+                if trigger.skip == 0 {
+                    schedule(after: trigger.delay, trigger.action)
+                    continue
+                }
+                trigger.skip -= 1
+            }
+            kept.append(trigger)
         }
+        triggers = kept
     }
 
     func drainQueue() async {

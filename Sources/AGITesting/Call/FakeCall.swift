@@ -10,12 +10,17 @@ public struct FakeKeypress: Sendable, Equatable {
     /// (case-insensitive, e.g. `"GET DATA"`) starts, instead of from the call's start.
     /// Tests use it so that a slow machine cannot make the caller type too early.
     public var afterCommand: String?
+    /// With `afterCommand`: the n-th command with that prefix starts the clock (1 = the first),
+    /// e.g. the answer to the second `GET DATA ciba/retry-offer`.
+    public var afterOccurrence: Int
 
-    public init(at: Duration, digits: String, gap: Duration = .milliseconds(350), afterCommand: String? = nil) {
+    public init(at: Duration, digits: String, gap: Duration = .milliseconds(350), afterCommand: String? = nil,
+                afterOccurrence: Int = 1) {
         self.at = at
         self.digits = digits
         self.gap = gap
         self.afterCommand = afterCommand
+        self.afterOccurrence = afterOccurrence
     }
 }
 

@@ -33,6 +33,8 @@ public struct Configuration: Sendable {
     public var logCallerID: Bool
     /// The agent desk (`agentListen` and friends); nil when off.
     public var agentDesk: AgentDeskSettings? = nil
+    /// The manager connection (`ami`) for queue mode; nil when off (queue mode then only polls).
+    public var ami: AMISettings? = nil
 
     public init(listen: [SocketAddress], allowedClients: AllowList, allowedClientsText: [String], opsListen: SocketAddress?,
                 auditLog: String?, provider: ProviderConfiguration, defaultProfile: String, profiles: [String: Profile],

@@ -45,7 +45,7 @@ public enum ConfigurationLoader {
 
     static let topLevelKeys = ["listen", "allowedClients", "opsListen", "auditLog", "provider", "defaultProfile", "profiles",
                                "musicOnHoldClass", "maxAttempts", "drainTimeoutSeconds", "rateLimits", "logLevel",
-                               "maxSessions", "digitTimeoutSeconds", "$comment"] + VerificationSettingsLoader.keys + AgentDeskLoader.keys
+                               "maxSessions", "digitTimeoutSeconds", "ami", "$comment"] + VerificationSettingsLoader.keys + AgentDeskLoader.keys
 
     private static func build(_ root: ConfigValue, baseDirectory: String, environment: [String: String], reader: inout ConfigReader) -> Configuration? {
         guard let top = reader.object(root, path: "", allowed: topLevelKeys) else { return nil }
@@ -165,6 +165,7 @@ public enum ConfigurationLoader {
 
         let verification = VerificationSettingsLoader.build(top, reader: &reader)
         let agentDesk = AgentDeskLoader.build(top, baseDirectory: baseDirectory, reader: &reader)
+        let ami = AMILoader.build(top, baseDirectory: baseDirectory, environment: environment, reader: &reader)
 
         guard reader.problems.isEmpty, let provider else { return nil }
         var configuration = Configuration(
@@ -174,6 +175,7 @@ public enum ConfigurationLoader {
             rateLimits: rateLimits, logLevel: logLevel, maxSessions: maxSessions, digitTimeoutSeconds: digitTimeout,
             verificationRetentionMinutes: verification.retentionMinutes, logCallerID: verification.logCallerID)
         configuration.agentDesk = agentDesk
+        configuration.ami = ami
         return configuration
     }
 

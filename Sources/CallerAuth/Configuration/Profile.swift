@@ -25,6 +25,9 @@ public struct Profile: Sendable {
     /// Prompt language when neither `language=` nor a known channel language says otherwise.
     public var language: PromptLanguage?
     public var requestedExpiry: Int?
+    /// `retryOnDenied` (0–2): after DENIED, how many new attempts the caller may start by
+    /// pressing 1 (Norwegian BankID: ask first, never more than two retries).
+    public var retryOnDenied: Int = 0
 
     public init(name: String, numberKind: NumberKind?, acrValues: String? = nil, loginHint: String = "sub:ssn:{number}",
                 loginHintSource: LoginHintSource = .number, bindingMessage: String? = nil, callInitiator: CallInitiator? = nil,

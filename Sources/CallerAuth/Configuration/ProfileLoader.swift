@@ -5,7 +5,7 @@ import IdentityNumbers
 enum ProfileLoader {
     static let keys = ["numberKind", "acrValues", "loginHint", "loginHintSource", "bindingMessage", "callInitiator",
                        "numberClaim", "exposeIdNumber", "claimVariables", "wordPairStrategy", "wordPairTTS", "wordPairExec",
-                       "extraParameters", "language", "requestedExpiry", "$comment"]
+                       "extraParameters", "language", "requestedExpiry", "retryOnDenied", "$comment"]
 
     /// Form parameters the flow sets itself; `extraParameters` may not replace them.
     static let reservedParameters: Set<String> = ["scope", "login_hint", "login_hint_token", "id_token_hint", "client_id",
@@ -82,13 +82,17 @@ enum ProfileLoader {
             if language == nil { reader.problem("\(path).language", "\"\(text)\" is not a prompt language (en, sv, nb)") }
         }
         let expiry = reader.integer(p, "requestedExpiry", path: path, range: 30...3600)
+        // Norwegian BankID's rule: never more than two retries, each only after the caller agreed.
+        let retries = reader.integer(p, "retryOnDenied", path: path, range: 0...2) ?? 0
 
         let strategy = wordPairStrategy(p, path: path, baseDirectory: baseDirectory, reader: &reader)
         guard reader.problems.count == before, let source, let strategy else { return nil }
-        return Profile(name: name, numberKind: kind, acrValues: reader.string(p, "acrValues", path: path), loginHint: loginHint,
-                       loginHintSource: source, bindingMessage: bindingMessage, callInitiator: initiator,
-                       numberClaim: numberClaim, exposeIDNumber: expose, claimVariables: claimVariables,
-                       wordPairStrategy: strategy, extraParameters: extra, language: language, requestedExpiry: expiry)
+        var profile = Profile(name: name, numberKind: kind, acrValues: reader.string(p, "acrValues", path: path), loginHint: loginHint,
+                              loginHintSource: source, bindingMessage: bindingMessage, callInitiator: initiator,
+                              numberClaim: numberClaim, exposeIDNumber: expose, claimVariables: claimVariables,
+                              wordPairStrategy: strategy, extraParameters: extra, language: language, requestedExpiry: expiry)
+        profile.retryOnDenied = retries
+        return profile
     }
 
     static func wordPairStrategy(_ p: [String: ConfigValue], path: String, baseDirectory: String, reader: inout ConfigReader) -> WordPairStrategy? {

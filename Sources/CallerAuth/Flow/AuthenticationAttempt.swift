@@ -54,9 +54,16 @@ struct AuthenticationAttempt: Sendable {
         // Every leg of a call shares the linkedid, so an agent's leg finds this verification.
         let linkedID = try await channel.getVariable("CHANNEL(linkedid)").flatMap { $0.isEmpty ? nil : $0 }
         let identity = IdentityBox()
+        let queueIdentities: QueueIdentityCache? = session.mode == .queueStart ? service.queueMode.identities : nil
+        let profile = self.profile
+        let txn = session.txn
         let request = VerificationRequest(profile: profile, number: number, callerID: environment.callerID, initiator: "ivr",
                                           uniqueID: environment.uniqueID.isEmpty ? nil : environment.uniqueID, linkedID: linkedID,
-                                          options: options, txn: session.txn, onVerified: { identity.set($0) })
+                                          options: options, txn: txn, onVerified: { verified in
+                                              identity.set(verified)
+                                              // caller-auth-result runs later, in another AGI session: it needs the mapped claims.
+                                              await queueIdentities?.store(txn: txn, IdentityMapping.variables(verified, number: number, profile: profile))
+                                          })
         let providerStart = ContinuousClock.now
         defer {
             let seconds = Double((ContinuousClock.now - providerStart) / .milliseconds(1)) / 1000
@@ -71,6 +78,10 @@ struct AuthenticationAttempt: Sendable {
         // The verification polls from here on: every way out of this call without its final
         // record cancels it first, so no request follows a hang-up or a broken AGI dialogue.
         do {
+            if session.mode == .queueStart {
+                try await speakBeforeQueue(started, language: language)
+                return .pending(polls: started.polls)
+            }
             let final = try await speakAndWait(started, language: language)
             return outcome(for: final, number: number, identity: identity.get())
         } catch {
@@ -83,14 +94,7 @@ struct AuthenticationAttempt: Sendable {
 
     /// The word pair, "open the app", music on hold, then the wait (with `*` repeating the prompts).
     private func speakAndWait(_ started: VerificationRecord, language: PromptLanguage) async throws -> VerificationRecord {
-        let speaker = WordPairSpeaker(strategy: profile.wordPairStrategy, language: language, logger: log)
-        let words = started.wordPair ?? ""
-        if !words.isEmpty {
-            state.bindingMessage = words
-            try await channel.setVariable("CIBA_BINDING_MESSAGE", words)
-            try await speaker.speak(words, on: channel, txn: session.txn)
-        }
-        _ = try await channel.streamFile(Prompt.openApp.file)
+        let (speaker, words) = try await announce(started, language: language, repeatHint: true)
         try await channel.setMusic(true, class: service.configuration.musicOnHoldClass)
         state.musicOn = true
 
@@ -103,6 +107,27 @@ struct AuthenticationAttempt: Sendable {
             }
             try await channel.setMusic(true, class: service.configuration.musicOnHoldClass)
         }
+    }
+
+    /// `CIBA_BINDING_MESSAGE`, the word pair (then, where `*` can repeat it, the hint that it
+    /// can), then `ciba/open-app`.
+    func announce(_ started: VerificationRecord, language: PromptLanguage, repeatHint: Bool) async throws -> (WordPairSpeaker, String) {
+        let speaker = WordPairSpeaker(strategy: profile.wordPairStrategy, language: language, logger: log)
+        let words = started.wordPair ?? ""
+        if !words.isEmpty {
+            state.bindingMessage = words
+            try await channel.setVariable("CIBA_BINDING_MESSAGE", words)
+            try await speaker.speak(words, on: channel, txn: session.txn)
+            if repeatHint { _ = try await channel.streamFile(Prompt.pressStarToRepeat.file) }
+        }
+        _ = try await channel.streamFile(Prompt.openApp.file)
+        return (speaker, words)
+    }
+
+    /// `caller-auth-start`: the word pair and `ciba/open-app`, then back to the dialplan. No
+    /// music on hold (the queue plays its own) and no `*` hint (nothing listens for it).
+    private func speakBeforeQueue(_ started: VerificationRecord, language: PromptLanguage) async throws {
+        _ = try await announce(started, language: language, repeatHint: false)
     }
 
     /// What identifies the caller at the provider.
@@ -126,6 +151,7 @@ struct AuthenticationAttempt: Sendable {
             switch try await identifyNumber(kind: kind) {
             case .number(let number):
                 state.numberMasked = number.masked
+                state.number = number
                 return .subject(number)
             case .outcome(let outcome):
                 return .outcome(outcome)
@@ -151,6 +177,7 @@ struct AuthenticationAttempt: Sendable {
 
     /// Number from `number=`, the `CIBA_ID_NUMBER` variable, or keyed in by the caller.
     private func identifyNumber(kind: NumberKind) async throws -> NumberEntry {
+        if let retry = session.presetNumber, retry.kind == kind { return .number(retry) }
         var preset = options.number
         if preset == nil, let variable = try await channel.getVariable("CIBA_ID_NUMBER"), !variable.isEmpty {
             preset = variable

@@ -7,6 +7,8 @@ public enum CallStatus: String, Sendable, CaseIterable {
     case hangup = "HANGUP"
     case rateLimited = "RATE_LIMITED"
     case error = "ERROR"
+    /// Queue mode only: `caller-auth-start` started the verification, which runs on (CONTRACT §8).
+    case pending = "PENDING"
 
     public static var allNames: [String] { allCases.map(\.rawValue) }
 }
@@ -29,6 +31,9 @@ public enum CallErrorCode: String, Sendable, CaseIterable {
     case agiFailed = "agi_failed"
     /// Someone other than the caller stopped the verification (an agent).
     case cancelled = "cancelled"
+    /// `caller-auth-result` found no verification for this call (no `CIBA_TXN`, uniqueid or
+    /// linkedid known to this server, or past `verificationRetentionMinutes`).
+    case noVerification = "no_verification"
 
     /// The status that goes with this error.
     public var status: CallStatus {
@@ -38,7 +43,7 @@ public enum CallErrorCode: String, Sendable, CaseIterable {
         case .invalidNumber, .noInput: .invalid
         case .callerHangup: .hangup
         case .rateLimited: .rateLimited
-        case .identityMismatch, .tokenInvalid, .providerError, .providerUnreachable, .unknownUser, .configError, .agiFailed, .cancelled: .error
+        case .identityMismatch, .tokenInvalid, .providerError, .providerUnreachable, .unknownUser, .configError, .agiFailed, .cancelled, .noVerification: .error
         }
     }
 }

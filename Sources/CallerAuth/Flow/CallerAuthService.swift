@@ -28,6 +28,8 @@ public final class CallerAuthService: Sendable {
     public let metrics: MetricsRegistry
     public let logger: Logger
     public let timing: FlowTiming
+    /// Queue mode: finishes what `caller-auth-start` left running; `attach` an AMI client to it.
+    public let queueMode: QueueModeMonitor
 
     /// Where verification records live (in memory unless a shared store is injected).
     public var verificationStore: any VerificationStore { engine.store }
@@ -36,6 +38,12 @@ public final class CallerAuthService: Sendable {
 
     /// The AGI script name the dialplan uses: `agi://host/caller-auth`.
     public static let scriptName = "caller-auth"
+    /// Queue mode (CONTRACT §8): starts the verification and returns `CIBA_STATUS=PENDING`.
+    public static let queueStartScriptName = "caller-auth-start"
+    /// Queue mode: the final variables of the call's verification (`wait=SECONDS`).
+    public static let queueResultScriptName = "caller-auth-result"
+    /// Every script this service answers.
+    public static let scriptNames = [scriptName, queueStartScriptName, queueResultScriptName]
 
     /// - Parameters:
     ///   - rateLimits: nil builds ``AuthenticationRateLimits`` from `configuration.rateLimits`.
@@ -57,6 +65,7 @@ public final class CallerAuthService: Sendable {
         let store = verificationStore ?? InMemoryVerificationStore(retentionMinutes: configuration.verificationRetentionMinutes)
         engine = VerificationEngine(client: client ?? authenticator, store: store, rateLimits: limits, logger: logger,
                                     revealCallerID: configuration.logCallerID)
+        queueMode = QueueModeMonitor(engine: engine, audit: audit, logger: logger, configuration: configuration)
     }
 
     /// The caller id as logs and audit records show it (masked unless `logCallerId`).
@@ -64,14 +73,20 @@ public final class CallerAuthService: Sendable {
         CallerIDMasking.loggable(callerID, reveal: configuration.logCallerID)
     }
 
-    /// Registers `caller-auth` on the router.
+    /// Registers `caller-auth`, `caller-auth-start` and `caller-auth-result` on the router.
     public func register(in router: inout AGIRouter) {
         router.register(Self.scriptName) { [self] channel in
             await self.handle(channel)
         }
+        router.register(Self.queueStartScriptName) { [self] channel in
+            await CallerAuthSession(service: self, channel: channel, mode: .queueStart).run()
+        }
+        router.register(Self.queueResultScriptName) { [self] channel in
+            await QueueResultSession(service: self, channel: channel).run()
+        }
     }
 
-    /// A router with only `caller-auth`.
+    /// A router with the caller-auth scripts.
     public func makeRouter() -> AGIRouter {
         var router = AGIRouter()
         register(in: &router)
@@ -80,7 +95,6 @@ public final class CallerAuthService: Sendable {
 
     /// Runs one call to completion: never throws, always sets the variables and writes the audit record.
     public func handle(_ channel: AGIChannel) async {
-        let session = CallerAuthSession(service: self, channel: channel)
-        await session.run()
+        await RetryWithConsent(service: self, channel: channel).run()
     }
 }

@@ -13,11 +13,15 @@ import StructuredLogging
 struct CallerAuthSession: Sendable {
     let service: CallerAuthService
     let channel: AGIChannel
+    var mode: SessionMode = .interactive
+    /// A number validated by an earlier attempt of the same call (retry with consent).
+    var presetNumber: PersonalNumber? = nil
     let txn = UUID().uuidString.lowercased()
 
     private var configuration: Configuration { service.configuration }
 
-    func run() async {
+    @discardableResult
+    func run() async -> SessionResult {
         let startInstant = ContinuousClock.now
         let startDate = Date()
         let environment = channel.environment
@@ -51,6 +55,14 @@ struct CallerAuthSession: Sendable {
             log.info("session.hangup_after_result", ["status": outcome.status.rawValue])
         }
 
+        if outcome.status == .pending {
+            // The verification runs on after this AGI session: its audit record, the AMI
+            // notifications and the hang-up watch belong to the queue-mode monitor now.
+            service.queueMode.track(QueuedVerification(
+                txn: txn, uniqueID: environment.uniqueID, channel: environment.channel, callerID: callerID,
+                profile: profileName, numberMasked: state.numberMasked, startedAt: startDate, startInstant: startInstant))
+        }
+
         await finish(outcome, profile: profile, profileName: profileName, state: state, log: log)
 
         let durationMs = Int((ContinuousClock.now - startInstant) / .milliseconds(1))
@@ -58,7 +70,7 @@ struct CallerAuthSession: Sendable {
             time: startDate, txn: txn, uniqueID: environment.uniqueID, channel: environment.channel,
             callerID: callerID, profile: profileName, initiator: "ivr", status: outcome.status.rawValue, error: outcome.error,
             numberMasked: state.numberMasked, sub: outcome.sub, polls: outcome.polls, durationMs: durationMs)
-        if !(await service.audit.append(record)) {
+        if outcome.status != .pending, !(await service.audit.append(record)) {
             log.error("audit.write_failed", ["path": configuration.auditLog ?? "-"])
         }
         service.metrics.sessionEnded(status: outcome.status.rawValue)
@@ -66,6 +78,7 @@ struct CallerAuthSession: Sendable {
             "status": outcome.status.rawValue, "error": outcome.error, "reason": outcome.reason,
             "number": state.numberMasked, "polls": String(outcome.polls), "durationMs": String(durationMs),
         ])
+        return SessionResult(outcome: outcome, number: state.number, profile: profile)
     }
 
     /// Music off, the result prompt, then every variable of CONTRACT §2 (identity variables
@@ -80,20 +93,7 @@ struct CallerAuthSession: Sendable {
                 log.info("session.result_prompt_interrupted", ["prompt": prompt.rawValue])
             }
         }
-        var variables: [(String, String)] = []
-        if outcome.status == .verified {
-            variables = outcome.identityVariables
-        } else {
-            variables = IdentityVariable.all.map { ($0, "") }
-            if let profile {
-                if profile.exposeIDNumber { variables.append(("CIBA_ID_NUMBER", "")) }
-                for variable in profile.claimVariables.values.sorted() { variables.append((variable, "")) }
-            }
-        }
-        variables.append(("CIBA_BINDING_MESSAGE", state.bindingMessage))
-        variables.append(("CIBA_TXN", txn))
-        variables.append(("CIBA_ERROR", outcome.error))
-        variables.append(("CIBA_STATUS", outcome.status.rawValue))
+        let variables = ResultVariables.list(outcome, profile: profile, bindingMessage: state.bindingMessage, txn: txn)
         if channel.isClosed {
             log.warning("session.variables_not_set", ["reason": "the AGI connection is closed"])
             return
@@ -113,6 +113,7 @@ final class SessionState: @unchecked Sendable {
     private var _bindingMessage = ""
     private var _musicOn = false
     private var _polls = 0
+    private var _number: PersonalNumber?
 
     var numberMasked: String {
         get { lock.withLock { _numberMasked } }
@@ -121,6 +122,11 @@ final class SessionState: @unchecked Sendable {
     var bindingMessage: String {
         get { lock.withLock { _bindingMessage } }
         set { lock.withLock { _bindingMessage = newValue } }
+    }
+    /// The validated number (kept for a retry of the same call; never logged).
+    var number: PersonalNumber? {
+        get { lock.withLock { _number } }
+        set { lock.withLock { _number = newValue } }
     }
     var musicOn: Bool {
         get { lock.withLock { _musicOn } }

@@ -39,7 +39,7 @@ public struct SessionOutcome: Sendable, Equatable {
         case .error: .failed
         case .rateLimited: .rateLimited
         case .invalid: error == CallErrorCode.noInput.rawValue ? .noInput : .tooManyAttempts
-        case .hangup: nil
+        case .hangup, .pending: nil
         }
     }
 }

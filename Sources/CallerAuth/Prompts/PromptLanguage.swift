@@ -38,6 +38,10 @@ public enum Prompt: String, Sendable, CaseIterable {
     case enterIDNumber = "enter-id-number"
     case invalidIDNumber = "invalid-id-number"
     case wordPairIs = "word-pair-is"
+    /// After the word pair in the interactive flow, where `*` repeats it.
+    case pressStarToRepeat = "press-star-to-repeat"
+    /// After DENIED with `retryOnDenied`: "press 1 to try again, any other key to continue".
+    case retryOffer = "retry-offer"
     case openApp = "open-app"
     case verified
     case denied
