@@ -1,5 +1,6 @@
 import Foundation
 import AGI
+import AMI
 import CIBA
 import Sockets
 import StructuredLogging
@@ -17,6 +18,8 @@ public final class CallerAuthServer: Sendable {
     private let agiServer: FastAGIServer
     private let ops: OpsEndpoint?
     private let logger: Logger
+    /// The manager connection for queue mode (`ami`); nil when not configured.
+    public let ami: AMIClient?
 
     /// - Parameters:
     ///   - authenticator: the CIBA client; nil builds one with a `CurlTransport` and the real clock.
@@ -47,6 +50,8 @@ public final class CallerAuthServer: Sendable {
         readiness.registerProviderChecks(client)
         self.readiness = readiness
         ops = configuration.opsListen.map { OpsEndpoint(listen: $0, metrics: metrics, readiness: readiness, logger: logger) }
+        ami = configuration.ami.map { AMIClient(configuration: $0.clientConfiguration, logger: logger) }
+        if let ami { service.queueMode.attach(ami) }
     }
 
     /// Binds the FastAGI listeners and the ops endpoint. Throws `SocketError` (address in use, ...).
@@ -60,10 +65,13 @@ public final class CallerAuthServer: Sendable {
             Task { await agiServer.shutdown(drainTimeout: .zero) }
             throw error
         }
+        // Connects in the background with backoff: a manager port that is down never stops the server.
+        ami?.start()
         logger.notice("server.started", [
             "agi": agi.map(\.description).joined(separator: ","), "ops": opsAddress?.description ?? "off",
             "issuer": configuration.provider.issuer.absoluteString, "clientAuth": configuration.provider.authenticationName,
             "profiles": configuration.profiles.keys.sorted().joined(separator: ","),
+            "ami": configuration.ami.map { "\($0.username)@\($0.address)" } ?? "off",
         ])
         return (agi, opsAddress)
     }
@@ -74,6 +82,8 @@ public final class CallerAuthServer: Sendable {
     /// Stops accepting, lets calls finish (up to `drainTimeout`), then stops the ops endpoint.
     public func shutdown(drainTimeout: Duration) async {
         await agiServer.shutdown(drainTimeout: drainTimeout)
+        await service.queueMode.shutdown()
+        await ami?.stop()
         await ops?.shutdown()
     }
 }

@@ -44,7 +44,7 @@ struct QueueFixture {
             if ami == .connected {
                 #expect(await Self.waitFor(client) { $0.isConnected } != nil, "the AMI client logs in")
             } else {
-                #expect(await server.waitUntil { $0.failedLogins >= 1 }, "Asterisk refused the login")
+                #expect(await server.waitUntil(timeout: .seconds(60)) { $0.failedLogins >= 1 }, "Asterisk refused the login")
             }
         case .down:
             // A port that was just free: bound, then closed, so nothing listens there.
