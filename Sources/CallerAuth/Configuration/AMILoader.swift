@@ -38,6 +38,7 @@ enum AMILoader {
 
     static func build(_ top: [String: ConfigValue], baseDirectory: String, environment: [String: String],
                       reader: inout ConfigReader) -> AMISettings? {
+        if top["ami"] == .null { return nil }
         guard let block = reader.object(top["ami"], path: "ami", allowed: keys) else { return nil }
         let host = reader.string(block, "host", path: "ami") ?? "127.0.0.1"
         let port = reader.integer(block, "port", path: "ami", range: 1...65_535) ?? 5038

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+@testable import CallerAuth
+
+/// The `ami` block: loopback only (the manager protocol is clear text), the secret from a
+/// file or `CIBA_AGI_AMI_SECRET`, every problem one line naming its key, never the secret.
+@Suite("ami configuration")
+struct AMIConfigurationTests {
+    static let secret = "s3cret-ami-Value"
+
+    static func load(_ ami: String, environment: [String: String] = [:]) throws -> Configuration {
+        let json = """
+        {"provider": {"issuer": "http://127.0.0.1:1", "clientId": "c", "clientAuth": "client_secret_basic", "clientSecret": "s"},
+         "auditLog": null, "profiles": {"se": {"numberKind": "se-personnummer"}}, "ami": \(ami)}
+        """
+        return try ConfigurationLoader.load(data: Data(json.utf8), baseDirectory: NSTemporaryDirectory(), environment: environment)
+    }
+
+    static func problems(_ ami: String, environment: [String: String] = [:]) -> [ConfigurationProblem] {
+        do {
+            _ = try load(ami, environment: environment)
+            return []
+        } catch let error as ConfigurationError {
+            return error.problems
+        } catch {
+            return [ConfigurationProblem(path: "?", "\(error)")]
+        }
+    }
+
+    static func secretFile() throws -> String {
+        let path = NSTemporaryDirectory() + "ciba-ami-secret-\(UUID().uuidString)"
+        try (secret + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func loopbackWithASecretFile() throws {
+        let file = try Self.secretFile()
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let configuration = try Self.load(#"{"host": "127.0.0.1", "port": 5038, "username": "ciba-agi", "secretFile": "\#(file)"}"#)
+        let ami = try #require(configuration.ami)
+        #expect(ami.address.description == "127.0.0.1:5038")
+        #expect(ami.username == "ciba-agi")
+        #expect(ami.secret.value == Self.secret)
+        #expect("\(ami.secret)" == "***")
+        #expect(try Self.load(#"{"host": "::1", "username": "u", "secretFile": "\#(file)"}"#).ami?.address.description == "[::1]:5038")
+        #expect(try Self.load(#"{"host": "localhost", "username": "u", "secretFile": "\#(file)"}"#).ami?.address.isLoopback == true)
+        // The environment wins over the file.
+        let env = try Self.load(#"{"username": "u", "secretFile": "/nonexistent"}"#, environment: ["CIBA_AGI_AMI_SECRET": "from-env"])
+        #expect(env.ami?.secret.value == "from-env")
+        #expect(try Self.load("null").ami == nil)
+    }
+
+    @Test func remoteHostNeedsTLS() throws {
+        let file = try Self.secretFile()
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let problems = Self.problems(#"{"host": "192.0.2.10", "username": "ciba-agi", "secretFile": "\#(file)"}"#)
+        #expect(problems.count == 1)
+        #expect(problems.first?.path == "ami.host")
+        #expect(problems.first?.message.contains("TLS is required") == true)
+    }
+
+    @Test func everyProblemIsNamedAndTheSecretNeverShown() throws {
+        let file = try Self.secretFile()
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let cases: [(String, String)] = [
+            (#"{"username": "ciba-agi"}"#, "ami.secretFile"),
+            (#"{"username": "ciba-agi", "secretFile": "/nonexistent/ami"}"#, "ami.secretFile"),
+            (#"{"secretFile": "\#(file)"}"#, "ami.username"),
+            (#"{"username": "ciba-agi", "secretFile": "\#(file)", "port": 70000}"#, "ami.port"),
+            (#"{"username": "ciba-agi", "secretFile": "\#(file)", "host": "asterisk.example"}"#, "ami.host"),
+            (#"{"username": "ciba-agi", "secretFile": "\#(file)", "secret": "x"}"#, "ami.secret"),
+            (#""127.0.0.1""#, "ami"),
+        ]
+        for (block, path) in cases {
+            let problems = Self.problems(block)
+            #expect(problems.contains { $0.path == path }, "\(block): \(problems)")
+            #expect(!problems.contains { $0.description.contains(Self.secret) })
+        }
+    }
+}

@@ -1,0 +1,247 @@
+import Foundation
+import Testing
+@testable import CallerAuth
+
+/// Walks the shipped `asterisk/extensions.conf` the way Asterisk's pbx_config reads it (enough
+/// of it): every `AGI()` names a script ciba-agi serves, a profile of the sample configuration
+/// and only options it understands; every `Goto`/`GotoIf`/`Gosub`/hangup handler/`Queue`
+/// pre-dial or gosub target exists; every queue is in `queues.conf`.
+@Suite("sample dialplan")
+struct SampleDialplanTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    static func read(_ path: String) throws -> String {
+        try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
+    }
+
+    @Test func everyAGICallAndEveryTargetIsValid() throws {
+        let dialplan = try Dialplan(parsing: try Self.read("asterisk/extensions.conf"))
+        let profiles = try Self.sampleProfiles()
+        let queues = try Self.queueNames()
+        var agiCalls = 0
+        var scripts: Set<String> = []
+        for step in dialplan.steps {
+            let place = "\(step.context),\(step.exten),\(step.priority)"
+            switch step.application.lowercased() {
+            case "agi":
+                agiCalls += 1
+                let arguments = Dialplan.split(step.arguments, on: ",")
+                let url = arguments.first ?? ""
+                let expanded = url.replacingOccurrences(of: "${CIBA_AGI}", with: dialplan.globals["CIBA_AGI"] ?? "")
+                #expect(expanded.hasPrefix("agi://") || expanded.hasPrefix("hagi://"), "\(place): \(url)")
+                let path = expanded.split(separator: "/", omittingEmptySubsequences: true).dropFirst(2).joined(separator: "/")
+                let script = String(path.split(separator: "?").first ?? "")
+                let query = path.contains("?") ? String(path.split(separator: "?", maxSplits: 1)[1]) : ""
+                scripts.insert(script)
+                #expect(CallerAuthService.scriptNames.contains(script), "\(place): unknown script \(script)")
+                if script == CallerAuthService.queueResultScriptName {
+                    let options = ResultOptions.parse(query: Dictionary(CallOptions.parsePairs(query), uniquingKeysWith: { $1 }),
+                                                      arguments: Array(arguments.dropFirst()))
+                    #expect(options.ignored.isEmpty, "\(place): \(options.ignored)")
+                } else {
+                    let profile = arguments.count > 1 ? arguments[1] : ""
+                    #expect(profiles.contains(profile), "\(place): profile \"\(profile)\" is not in ciba-agi.example.json")
+                    let options = CallOptions.parse(query: Dictionary(CallOptions.parsePairs(query), uniquingKeysWith: { $1 }),
+                                                    argument: arguments.count > 2 ? arguments[2] : nil)
+                    #expect(options.ignoredKeys.isEmpty, "\(place): options \(options.ignoredKeys)")
+                }
+                if !url.hasPrefix("hagi://") {
+                    #expect(url.hasPrefix("${CIBA_AGI}/"), "\(place): use the CIBA_AGI global, not \(url)")
+                }
+            case "goto":
+                #expect(dialplan.resolves(step.arguments, from: step), "\(place): Goto(\(step.arguments))")
+            case "gotoif":
+                let destinations = Dialplan.gotoIfDestinations(step.arguments)
+                #expect(!destinations.isEmpty, "\(place): GotoIf without a destination")
+                for destination in destinations {
+                    #expect(dialplan.resolves(destination, from: step), "\(place): GotoIf -> \(destination)")
+                }
+            case "gosub":
+                #expect(dialplan.resolves(Dialplan.withoutArguments(step.arguments), from: step), "\(place): Gosub(\(step.arguments))")
+            case "set" where step.arguments.hasPrefix("CHANNEL(hangup_handler_push)="):
+                let target = Dialplan.withoutArguments(String(step.arguments.dropFirst("CHANNEL(hangup_handler_push)=".count)))
+                #expect(dialplan.resolves(target, from: step), "\(place): hangup handler \(target)")
+            case "queue":
+                let arguments = Dialplan.split(step.arguments, on: ",")
+                #expect(queues.contains(arguments[0]), "\(place): queue \(arguments[0]) is not in queues.conf")
+                let options = arguments.count > 1 ? arguments[1] : ""
+                if let open = options.range(of: "b(") {
+                    let inner = options[open.upperBound...].prefix { $0 != ")" }
+                    let target = inner.replacingOccurrences(of: "^", with: ",")
+                    #expect(dialplan.resolves(target, from: step), "\(place): Queue pre-dial \(target)")
+                }
+                // Asterisk 21+: the 7th argument is the gosub context, run from s,1 on the agent's channel.
+                if arguments.count > 6, !arguments[6].isEmpty {
+                    #expect(dialplan.resolves("\(arguments[6]),s,1", from: step), "\(place): Queue gosub \(arguments[6])")
+                }
+            case "userevent":
+                for forbidden in ["CIBA_ID_NUMBER", "CIBA_NAME", "CIBA_SUB", "CIBA_BIRTHDATE"] {
+                    #expect(!step.arguments.contains(forbidden), "\(place): the UserEvent must not carry \(forbidden)")
+                }
+            default:
+                break
+            }
+        }
+        #expect(agiCalls >= 7)
+        #expect(scripts == Set(CallerAuthService.scriptNames), "the sample shows every script")
+        #expect(dialplan.globals["CIBA_AGI"] == "agi://127.0.0.1:4573")
+    }
+
+    @Test func finalPromptsAgreeWithTheRouting() throws {
+        // INVALID and RATE_LIMITED route to an agent queue, so their prompts must not say goodbye.
+        let table = try Self.read("sounds/prompts.tsv")
+        for name in ["too-many-attempts", "rate-limited", "no-input"] {
+            let row = try #require(table.split(separator: "\n").first { $0.hasPrefix(name + "\t") })
+            #expect(!row.lowercased().contains("goodbye") && !row.contains("Hej då") && !row.contains("Ha det"), "\(name): \(row)")
+        }
+        let dialplan = try Dialplan(parsing: try Self.read("asterisk/extensions.conf"))
+        let route = dialplan.steps.filter { $0.context == "ciba-route" }
+        #expect(route.contains { $0.application == "GotoIf" && $0.arguments.contains("\"INVALID\"]?fallback") })
+        #expect(route.contains { $0.application == "Queue" && $0.arguments.hasPrefix("support-unverified") })
+    }
+
+    @Test func everyPromptTheFlowPlaysIsShipped() throws {
+        for language in PromptLanguage.allCases {
+            for prompt in Prompt.allCases {
+                let file = Self.root.appendingPathComponent("sounds/\(language.rawValue)/ciba/\(prompt.rawValue).wav")
+                #expect(FileManager.default.fileExists(atPath: file.path), "missing \(file.path)")
+            }
+        }
+        let table = try Self.read("sounds/prompts.tsv")
+        #expect(table.contains("retry-offer\tPress 1 to try again"))
+    }
+
+    static func sampleProfiles() throws -> Set<String> {
+        let data = Data(try read("ciba-agi.example.json").utf8)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let profiles = try #require(object["profiles"] as? [String: Any])
+        return Set(profiles.keys)
+    }
+
+    static func queueNames() throws -> Set<String> {
+        Set(try read("asterisk/queues.conf").split(separator: "\n").compactMap { line -> String? in
+            let text = line.trimmingCharacters(in: .whitespaces)
+            guard text.hasPrefix("["), let close = text.firstIndex(of: "]") else { return nil }
+            let name = String(text[text.index(after: text.startIndex)..<close])
+            return name == "general" ? nil : name
+        })
+    }
+}
+
+/// The parts of an extensions.conf this test needs: contexts, extensions, priorities with
+/// labels, applications with their argument text, and `[globals]`.
+struct Dialplan {
+    struct Step {
+        var context: String
+        var exten: String
+        var priority: Int
+        var label: String?
+        var application: String
+        var arguments: String
+    }
+
+    var steps: [Step] = []
+    var globals: [String: String] = [:]
+
+    init(parsing text: String) throws {
+        var context = ""
+        var exten = ""
+        var priority = 0
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = Self.stripComment(String(raw)).trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { continue }
+            if line.hasPrefix("["), let close = line.firstIndex(of: "]") {
+                context = String(line[line.index(after: line.startIndex)..<close])
+                continue
+            }
+            if context == "globals", let equals = line.firstIndex(of: "=") {
+                globals[String(line[..<equals]).trimmingCharacters(in: .whitespaces)] =
+                    String(line[line.index(after: equals)...]).trimmingCharacters(in: .whitespaces)
+                continue
+            }
+            guard let arrow = line.range(of: "=>") else { continue }
+            let keyword = line[..<arrow.lowerBound].trimmingCharacters(in: .whitespaces)
+            var rest = line[arrow.upperBound...].trimmingCharacters(in: .whitespaces)
+            if keyword == "exten" {
+                let parts = Self.split(rest, on: ",")
+                exten = parts[0]
+                rest = parts.dropFirst().joined(separator: ",")
+            } else if keyword != "same" {
+                continue
+            }
+            guard let comma = rest.firstIndex(of: ",") else { continue }
+            var priorityText = String(rest[..<comma])
+            let body = String(rest[rest.index(after: comma)...])
+            var label: String? = nil
+            if let open = priorityText.firstIndex(of: "("), priorityText.hasSuffix(")") {
+                label = String(priorityText[priorityText.index(after: open)..<priorityText.index(before: priorityText.endIndex)])
+                priorityText = String(priorityText[..<open])
+            }
+            priority = priorityText == "n" ? priority + 1 : (Int(priorityText) ?? 0)
+            let application = body.firstIndex(of: "(").map { String(body[..<$0]) } ?? body
+            var arguments = ""
+            if let open = body.firstIndex(of: "("), body.hasSuffix(")") {
+                arguments = String(body[body.index(after: open)..<body.index(before: body.endIndex)])
+            }
+            steps.append(Step(context: context, exten: exten, priority: priority, label: label,
+                              application: application.trimmingCharacters(in: .whitespaces), arguments: arguments))
+        }
+    }
+
+    /// `;` starts a comment unless escaped (`\;`).
+    static func stripComment(_ line: String) -> String {
+        var out = ""
+        var previous: Character = " "
+        for character in line {
+            if character == ";" && previous != "\\" { break }
+            out.append(character)
+            previous = character
+        }
+        return out
+    }
+
+    /// Splits on `separator` outside parentheses, brackets and `${...}`.
+    static func split(_ text: String, on separator: Character) -> [String] {
+        var parts: [String] = []
+        var current = ""
+        var depth = 0
+        for character in text {
+            if character == "(" || character == "[" || character == "{" { depth += 1 }
+            if character == ")" || character == "]" || character == "}" { depth -= 1 }
+            if character == separator && depth == 0 {
+                parts.append(current)
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        parts.append(current)
+        return parts.map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// `ctx,s,1(arg)` -> `ctx,s,1`.
+    static func withoutArguments(_ target: String) -> String {
+        target.firstIndex(of: "(").map { String(target[..<$0]) } ?? target
+    }
+
+    /// `$[cond]?a:b` -> [a, b]; the condition may hold `?` and `:` inside `$[...]`.
+    static func gotoIfDestinations(_ arguments: String) -> [String] {
+        guard let close = arguments.lastIndex(of: "]"), let question = arguments[close...].firstIndex(of: "?") else { return [] }
+        return arguments[arguments.index(after: question)...].split(separator: ":").map { String($0) }.filter { !$0.isEmpty }
+    }
+
+    /// Whether `target` (label | exten,priority | context,exten,priority) exists.
+    func resolves(_ target: String, from step: Step) -> Bool {
+        let parts = target.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let (context, exten, priority): (String, String, String) = switch parts.count {
+        case 1: (step.context, step.exten, parts[0])
+        case 2: (step.context, parts[0], parts[1])
+        case 3: (parts[0], parts[1], parts[2])
+        default: ("", "", "")
+        }
+        let candidates = steps.filter { $0.context == context && $0.exten == exten }
+        if let number = Int(priority) { return candidates.contains { $0.priority == number } }
+        return candidates.contains { $0.label == priority }
+    }
+}
