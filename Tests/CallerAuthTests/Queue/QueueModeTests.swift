@@ -96,6 +96,24 @@ struct QueueModeTests {
         await fixture.shutdown()
     }
 
+    @Test func withoutAMIAHungUpCallerRunsToTheExpiryAndNothingLeaks() async throws {
+        // No manager connection: nobody tells ciba-agi that the caller left the queue. The
+        // verification polls until the provider's expiry (3 s here), then ends; nothing is left.
+        let fixture = try await QueueFixture(simulator: FlowHarness.fastSimulator(expiresIn: 3))
+        let call = fixture.queuedCall(4)
+        let start = try await fixture.start(call, number: QueueFixture.swedishWaiter, profile: "se-bankid")
+        let txn = try #require(start.variables["CIBA_TXN"])
+        #expect(start.variables["CIBA_STATUS"] == "PENDING")
+        await call.callerHangsUp()
+        await fixture.harness.service.queueMode.settled(txn: txn)
+        let record = await fixture.harness.service.verificationStore.record(txn: txn)
+        #expect(record?.status == .expired)
+        #expect(await fixture.harness.service.engine.activeCount == 0)
+        #expect(fixture.harness.service.queueMode.queuedCount == 0)
+        #expect(fixture.harness.audit.records.map(\.status) == ["EXPIRED"])
+        await fixture.shutdown()
+    }
+
     @Test func resultOptionsParsing() {
         #expect(ResultOptions.parse(query: [:], arguments: ["wait=30"]).waitSeconds == 30)
         #expect(ResultOptions.parse(query: ["wait": "5"], arguments: []).waitSeconds == 5)

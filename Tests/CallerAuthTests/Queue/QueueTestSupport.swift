@@ -24,10 +24,11 @@ struct QueueFixture {
     /// - Parameters:
     ///   - ami: `.connected` starts a fake manager port and waits until the client is logged in;
     ///     `.down` points the client at a port nobody listens on; `.off` attaches nothing.
-    init(ami: AMIMode = .off, retryOnDenied: Int = 0, secret: String = QueueFixture.amiSecret) async throws {
+    init(ami: AMIMode = .off, retryOnDenied: Int = 0, secret: String = QueueFixture.amiSecret,
+         simulator: SimulatorConfiguration = FlowHarness.fastSimulator()) async throws {
         var profiles = SimulatedSetup.profiles
         profiles["no-bankid"]?.retryOnDenied = retryOnDenied
-        harness = try await FlowHarness(profiles: profiles)
+        harness = try await FlowHarness(simulator: simulator, profiles: profiles)
         switch ami {
         case .off:
             manager = nil
