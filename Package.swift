@@ -115,7 +115,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CallerAuthTests",
-            dependencies: ["CallerAuth", "AGI", "AMI", "AGITesting", "CIBA", "CIBASimulator", "IdentityNumbers", "ProcessSpawning", "Sockets", "HTTPServer", "JOSE", "StructuredLogging", "TLS"],
+            dependencies: ["CallerAuth", "AGI", "AMI", "AGITesting", "CIBA", "CIBASimulator", "IdentityNumbers", "ProcessSpawning", "Sockets", "HTTPServer", "JOSE", "NetworkTesting", "StructuredLogging", "TLS"],
             swiftSettings: strict
         ),
     ]

@@ -42,5 +42,13 @@ public final class TLSClientContext: @unchecked Sendable {
         self.context = context
     }
 
+    /// A context that does NOT verify the server: only for `TLSCertificateProbe`, which looks
+    /// at the presented certificate to explain a failure and sends nothing.
+    init(unverifiedProbe: Void) throws {
+        configuration = TLSClientConfiguration()
+        context = try SSLContextSetup.makeContext(server: false, minimumVersion: .v1_2)
+        SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nil)
+    }
+
     deinit { SSL_CTX_free(context) }
 }

@@ -43,6 +43,13 @@ enum CheckConfigCommand {
             print("warning: auditLog is null: no audit records will be written")
         }
 
+        // TLS and proxy problems first, in one line each (every later check would fail alike).
+        if let problem = await ProviderConnectionCheck.problem(for: configuration.provider) {
+            print("problem: provider: \(problem)")
+            print("configuration is NOT usable")
+            return 1
+        }
+
         let authenticator: BackchannelAuthenticator
         do {
             authenticator = try BackchannelAuthenticator(settings: configuration.provider.settings, clock: ContinuousClock(),
