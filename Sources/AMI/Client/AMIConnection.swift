@@ -140,6 +140,10 @@ final class AMIConnection: Sendable {
                 state.withLock { s in if s.banner == nil { s.banner = banner } }
             }
             for message in messages { dispatch(message) }
+            if let failure = parser.failure {  // a violation after the messages just dispatched
+                end(failure)
+                return
+            }
         }
     }
 

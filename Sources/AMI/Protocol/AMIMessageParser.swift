@@ -7,6 +7,10 @@
 /// sends such lines in `Response: Follows` output). The peer is not trusted: a line longer
 /// than `maxLineLength` or a message with more than `maxHeaders` headers is a protocol
 /// violation, so a misbehaving or hostile peer cannot make the client buffer without bound.
+///
+/// Messages completed before a violation in the same bytes are not lost: `feed` returns them
+/// and sets `failure`; the stream is dead from then on (every later `feed` throws `failure`).
+/// A violation with nothing completed before it is thrown at once.
 public struct AMIMessageParser: Sendable {
     public let maxLineLength: Int
     public let maxHeaders: Int
@@ -15,6 +19,8 @@ public struct AMIMessageParser: Sendable {
     public private(set) var banner: String?
     private var line: [UInt8] = []
     private var headers: [(name: String, value: String)] = []
+    /// The protocol violation that ended the stream, once there was one.
+    public private(set) var failure: AMIError?
 
     public init(maxLineLength: Int = 16_384, maxHeaders: Int = 512) {
         self.maxLineLength = maxLineLength
@@ -23,7 +29,18 @@ public struct AMIMessageParser: Sendable {
 
     /// Consumes `bytes`; returns the messages they completed, in order.
     public mutating func feed(_ bytes: some Sequence<UInt8>) throws(AMIError) -> [AMIMessage] {
+        if let failure { throw failure }
         var out: [AMIMessage] = []
+        do throws(AMIError) {
+            try parse(bytes, into: &out)
+        } catch {
+            failure = error
+            if out.isEmpty { throw error }
+        }
+        return out
+    }
+
+    private mutating func parse(_ bytes: some Sequence<UInt8>, into out: inout [AMIMessage]) throws(AMIError) {
         for byte in bytes {
             if byte != 0x0A {
                 line.append(byte)
@@ -52,16 +69,18 @@ public struct AMIMessageParser: Sendable {
             if headers.count >= maxHeaders {
                 throw AMIError(.protocolViolation, "a message from the manager port has more than \(maxHeaders) headers")
             }
-            if let colon = text.firstIndex(of: ":") {
-                let name = String(text[..<colon])
-                var value = text[text.index(after: colon)...]
-                if value.first == " " { value = value.dropFirst() }
-                headers.append((name, String(value)))
+            // Split at the first colon byte, as Asterisk does: a String search would step over
+            // a colon followed by a combining mark (one Character), putting it in the name.
+            let utf8 = text.utf8
+            if let colon = utf8.firstIndex(of: 0x3A) {
+                let name = String(decoding: utf8[..<colon], as: UTF8.self)
+                var value = utf8[utf8.index(after: colon)...]
+                if value.first == 0x20 { value = value.dropFirst() }
+                headers.append((name, String(decoding: value, as: UTF8.self)))
             } else {
                 headers.append((text, ""))
             }
         }
-        return out
     }
 
     /// The version after the slash of the banner (`11.0.0`), nil before the banner.
