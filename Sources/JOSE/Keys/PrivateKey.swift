@@ -10,10 +10,12 @@ public struct PrivateKey: Sendable, CustomStringConvertible, CustomDebugStringCo
     /// Loads an unencrypted private key from PEM: PKCS#8 (`BEGIN PRIVATE KEY`),
     /// PKCS#1 (`BEGIN RSA PRIVATE KEY`) or SEC1 (`BEGIN EC PRIVATE KEY`).
     /// - Throws: ``JOSEError/Kind/invalidKey`` for encrypted keys (clear message), other PEM
-    ///   types, RSA keys under 2048 bits, unsupported curves.
+    ///   types, RSA keys under 2048 bits, unsupported curves, a public half that does not
+    ///   belong to the private half.
     public init(pem: String) throws {
         let key = try EVPKey.privateKey(pem: pem)
         self.keyType = try key.validatedKeyType()
+        try key.checkKeyPair()
         self.key = key
     }
 

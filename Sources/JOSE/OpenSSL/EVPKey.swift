@@ -87,4 +87,17 @@ final class EVPKey: @unchecked Sendable {
             throw OpenSSLErrors.error(.invalidKey, "public key failed validation")
         }
     }
+
+    /// Checks that the public half of a private key belongs to its private half. A PEM key
+    /// file (SEC1 especially) stores both; when they disagree every signature made with the
+    /// key fails to verify against the JWK published for it.
+    func checkKeyPair() throws {
+        guard let context = EVP_PKEY_CTX_new_from_pkey(nil, pointer, nil) else {
+            throw OpenSSLErrors.error(.crypto, "cannot allocate a key context")
+        }
+        defer { EVP_PKEY_CTX_free(context) }
+        guard EVP_PKEY_pairwise_check(context) == 1 else {
+            throw OpenSSLErrors.error(.invalidKey, "the private key's public half does not belong to it (damaged key file?)")
+        }
+    }
 }
