@@ -72,7 +72,7 @@ let package = Package(
         // The agent desk: HTTP API, login, the agent page and its event stream (issue 9).
         .target(
             name: "AgentDesk",
-            dependencies: ["CallerAuth", "HTTPServer", "IdentityNumbers", "JOSE", "COpenSSL", "Sockets", "StructuredLogging"],
+            dependencies: ["CallerAuth", "HTTPServer", "IdentityNumbers", "JOSE", "COpenSSL", "Sockets", "StructuredLogging", "TLS"],
             exclude: ["AgentPage"],
             swiftSettings: strict
         ),
@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(name: "CIBASimulatorTests", dependencies: ["CIBASimulator", "CIBA", "JOSE", "HTTPServer", "IdentityNumbers", "Sockets", "StructuredLogging", "TLS", "URLEncoding"], swiftSettings: strict),
         .testTarget(
             name: "AgentDeskTests",
-            dependencies: ["AgentDesk", "AGITesting", "BrowserTesting", "CallerAuth", "CIBA", "CIBASimulator", "HTTPServer", "IdentityNumbers", "JOSE", "Sockets", "StructuredLogging"],
+            dependencies: ["AgentDesk", "AGITesting", "BrowserTesting", "CallerAuth", "CIBA", "CIBASimulator", "HTTPServer", "IdentityNumbers", "JOSE", "Sockets", "StructuredLogging", "TLS"],
             swiftSettings: strict
         ),
         .testTarget(
