@@ -66,7 +66,8 @@ let package = Package(
         // The caller-authentication IVR: config, flow, rate limits, audit, metrics.
         .target(
             name: "CallerAuth",
-            dependencies: ["AGI", "AMI", "Sockets", "CIBA", "IdentityNumbers", "HTTPServer", "JOSE", "CIBASimulator", "ProcessSpawning", "StructuredLogging", "TLS"],
+            dependencies: ["AGI", "AMI", "Sockets", "CIBA", "IdentityNumbers", "HTTPServer", "JOSE", "CIBASimulator", "ProcessSpawning", "StructuredLogging", "TLS",
+                           "RESP", "COpenSSL"],
             swiftSettings: strict
         ),
         // The agent desk: HTTP API, login, the agent page and its event stream (issue 9).
@@ -110,12 +111,14 @@ let package = Package(
         .testTarget(name: "CIBASimulatorTests", dependencies: ["CIBASimulator", "CIBA", "JOSE", "HTTPServer", "IdentityNumbers", "Sockets", "StructuredLogging", "TLS", "URLEncoding"], swiftSettings: strict),
         .testTarget(
             name: "AgentDeskTests",
-            dependencies: ["AgentDesk", "AGITesting", "BrowserTesting", "CallerAuth", "CIBA", "CIBASimulator", "HTTPServer", "IdentityNumbers", "JOSE", "Sockets", "StructuredLogging", "TLS"],
+            dependencies: ["AgentDesk", "AGITesting", "BrowserTesting", "CallerAuth", "CIBA", "CIBASimulator", "HTTPServer", "IdentityNumbers", "JOSE", "Sockets", "StructuredLogging", "TLS",
+                           "RESP", "RedisTesting"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "CallerAuthTests",
-            dependencies: ["CallerAuth", "AGI", "AMI", "AGITesting", "CIBA", "CIBASimulator", "IdentityNumbers", "ProcessSpawning", "Sockets", "HTTPServer", "JOSE", "NetworkTesting", "StructuredLogging", "TLS"],
+            dependencies: ["CallerAuth", "AGI", "AMI", "AGITesting", "CIBA", "CIBASimulator", "IdentityNumbers", "ProcessSpawning", "Sockets", "HTTPServer", "JOSE", "NetworkTesting", "StructuredLogging", "TLS",
+                           "RESP", "RedisTesting"],
             swiftSettings: strict
         ),
     ]

@@ -35,6 +35,8 @@ public struct Configuration: Sendable {
     public var agentDesk: AgentDeskSettings? = nil
     /// The manager connection (`ami`) for queue mode; nil when off (queue mode then only polls).
     public var ami: AMISettings? = nil
+    /// `sharedState` (Redis/Valkey for rate limits and verifications); nil keeps both in this process.
+    public var sharedState: SharedStateSettings? = nil
 
     public init(listen: [SocketAddress], allowedClients: AllowList, allowedClientsText: [String], opsListen: SocketAddress?,
                 auditLog: String?, provider: ProviderConfiguration, defaultProfile: String, profiles: [String: Profile],

@@ -46,6 +46,7 @@ public enum ConfigurationLoader {
     static let topLevelKeys = ["listen", "allowedClients", "opsListen", "auditLog", "provider", "defaultProfile", "profiles",
                                "musicOnHoldClass", "maxAttempts", "drainTimeoutSeconds", "rateLimits", "logLevel",
                                "maxSessions", "digitTimeoutSeconds", "ami", "$comment"] + VerificationSettingsLoader.keys + AgentDeskLoader.keys
+                               + SharedStateLoader.topLevelKeys
 
     private static func build(_ root: ConfigValue, baseDirectory: String, environment: [String: String], reader: inout ConfigReader) -> Configuration? {
         guard let top = reader.object(root, path: "", allowed: topLevelKeys) else { return nil }
@@ -166,6 +167,7 @@ public enum ConfigurationLoader {
         let verification = VerificationSettingsLoader.build(top, reader: &reader)
         let agentDesk = AgentDeskLoader.build(top, baseDirectory: baseDirectory, reader: &reader)
         let ami = AMILoader.build(top, baseDirectory: baseDirectory, environment: environment, reader: &reader)
+        let sharedState = SharedStateLoader.build(top, baseDirectory: baseDirectory, reader: &reader)
 
         guard reader.problems.isEmpty, let provider else { return nil }
         var configuration = Configuration(
@@ -176,6 +178,7 @@ public enum ConfigurationLoader {
             verificationRetentionMinutes: verification.retentionMinutes, logCallerID: verification.logCallerID)
         configuration.agentDesk = agentDesk
         configuration.ami = ami
+        configuration.sharedState = sharedState
         return configuration
     }
 

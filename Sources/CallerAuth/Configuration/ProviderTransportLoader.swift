@@ -50,20 +50,20 @@ enum ProviderTransportLoader {
 
     /// A readable file that contains `-----BEGIN ...marker`.
     static func pemFile(_ p: [String: ConfigValue], _ key: String, containing marker: String, what: String,
-                        _ baseDirectory: String, _ reader: inout ConfigReader) -> String? {
-        guard let path = reader.string(p, key, path: "provider").map({ ConfigurationLoader.resolve($0, baseDirectory) }) else { return nil }
+                        _ baseDirectory: String, _ reader: inout ConfigReader, section: String = "provider") -> String? {
+        guard let path = reader.string(p, key, path: section).map({ ConfigurationLoader.resolve($0, baseDirectory) }) else { return nil }
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read (permissions?)" : "does not exist"
-            reader.problem("provider.\(key)", "\(path) \(reason)")
+            reader.problem("\(section).\(key)", "\(path) \(reason)")
             return nil
         }
         let text = String(decoding: data, as: UTF8.self)
         guard text.contains("-----BEGIN "), text.contains(marker + "-----") else {
-            reader.problem("provider.\(key)", "\(path) does not contain \(what)")
+            reader.problem("\(section).\(key)", "\(path) does not contain \(what)")
             return nil
         }
         if marker == "PRIVATE KEY" && text.contains("ENCRYPTED PRIVATE KEY") {
-            reader.problem("provider.\(key)", "\(path) is encrypted; the key must be unencrypted PEM (protect it with file permissions)")
+            reader.problem("\(section).\(key)", "\(path) is encrypted; the key must be unencrypted PEM (protect it with file permissions)")
             return nil
         }
         return path

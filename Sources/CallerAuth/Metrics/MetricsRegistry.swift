@@ -27,8 +27,15 @@ public final class MetricsRegistry: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Extra metric families rendered after the built-in ones (the shared store's, ...).
+    private let collectors = Mutex<[@Sendable () -> String]>([])
 
     public init() {}
+
+    /// Adds a renderer of further metric families (Prometheus text, each line ending in `\n`).
+    public func addCollector(_ render: @escaping @Sendable () -> String) {
+        collectors.withLock { $0.append(render) }
+    }
 
     /// A caller-auth session began; pair with `sessionEnded(status:)`.
     public func sessionStarted() {
@@ -93,6 +100,7 @@ public final class MetricsRegistry: Sendable {
         for key in s.providerRequests.keys.sorted() {
             out += "ciba_agi_provider_requests_total{endpoint=\"\(Self.label(key.endpoint))\",status=\"\(Self.label(key.status))\"} \(s.providerRequests[key] ?? 0)\n"
         }
+        for render in collectors.withLock({ $0 }) { out += render() }
         return out
     }
 

@@ -15,6 +15,8 @@ public final class CallerAuthServer: Sendable {
     public let metrics: MetricsRegistry
     /// The `/readyz` checks: `discovery` and `jwks` here; other modules (shared state) add theirs.
     public let readiness: ReadinessRegistry
+    /// The shared store (`sharedState`); nil when every server keeps its own state.
+    public let sharedState: SharedStateConnection?
     private let agiServer: FastAGIServer
     private let ops: OpsEndpoint?
     private let logger: Logger
@@ -24,14 +26,26 @@ public final class CallerAuthServer: Sendable {
     /// - Parameters:
     ///   - authenticator: the CIBA client; nil builds one with a `CurlTransport` and the real clock.
     ///   - audit: nil writes `configuration.auditLog` (or nothing when it is null).
-    ///   - rateLimits, verificationStore: nil keeps them in this process (a shared store goes here).
+    ///   - rateLimits, verificationStore: nil keeps them in this process, or in the shared store
+    ///     when `configuration.sharedState` is set.
+    ///   - sharedState: the shared store already built (tests with their own clocks); nil builds
+    ///     it from `configuration.sharedState`.
     public init(configuration: Configuration, logger: Logger, authenticator: BackchannelAuthenticator? = nil,
                 audit: (any AuditSink)? = nil, timing: FlowTiming = FlowTiming(),
-                rateLimits: (any RateLimitStore)? = nil, verificationStore: (any VerificationStore)? = nil) throws {
+                rateLimits: (any RateLimitStore)? = nil, verificationStore: (any VerificationStore)? = nil,
+                sharedState: SharedStateConnection? = nil) throws {
         self.configuration = configuration
         self.logger = logger
         let metrics = MetricsRegistry()
         self.metrics = metrics
+        let shared = try sharedState ?? configuration.sharedState.map {
+            try SharedStateConnection(settings: $0, rateLimits: configuration.rateLimits,
+                                      retentionMinutes: configuration.verificationRetentionMinutes, logger: logger)
+        }
+        self.sharedState = shared
+        if let shared { metrics.addCollector(shared.health.renderMetrics) }
+        let rateLimits = rateLimits ?? shared?.rateLimits
+        let verificationStore = verificationStore ?? shared?.verifications
         let client = try authenticator ?? BackchannelAuthenticator(settings: configuration.provider.settings,
                                                                    clock: ContinuousClock(), logger: logger)
         client.onProviderRequest = { metric in metrics.providerRequest(endpoint: metric.endpoint, status: metric.status) }
@@ -48,6 +62,7 @@ public final class CallerAuthServer: Sendable {
         agiServer = FastAGIServer(configuration: serverConfiguration, router: service.makeRouter(), logger: logger)
         let readiness = ReadinessRegistry()
         readiness.registerProviderChecks(client)
+        if let shared { readiness.register(name: "sharedState") { await shared.readiness() } }
         self.readiness = readiness
         ops = configuration.opsListen.map { OpsEndpoint(listen: $0, metrics: metrics, readiness: readiness, logger: logger) }
         ami = configuration.ami.map { AMIClient(configuration: $0.clientConfiguration, logger: logger) }
@@ -57,6 +72,10 @@ public final class CallerAuthServer: Sendable {
     /// Binds the FastAGI listeners and the ops endpoint. Throws `SocketError` (address in use, ...).
     @discardableResult
     public func start() throws -> (agi: [SocketAddress], ops: SocketAddress?) {
+        if let sharedState {
+            for warning in sharedState.settings.warnings { logger.warning("config.warning", ["message": warning]) }
+            sharedState.start()
+        }
         let agi = try agiServer.start()
         var opsAddress: SocketAddress? = nil
         do {
@@ -72,6 +91,7 @@ public final class CallerAuthServer: Sendable {
             "issuer": configuration.provider.issuer.absoluteString, "clientAuth": configuration.provider.authenticationName,
             "profiles": configuration.profiles.keys.sorted().joined(separator: ","),
             "ami": configuration.ami.map { "\($0.username)@\($0.address)" } ?? "off",
+            "sharedState": sharedState.map { "\($0.settings.endpoint) (\($0.settings.failureMode.rawValue))" } ?? "off",
         ])
         return (agi, opsAddress)
     }
@@ -85,5 +105,6 @@ public final class CallerAuthServer: Sendable {
         await service.queueMode.shutdown()
         await ami?.stop()
         await ops?.shutdown()
+        await sharedState?.shutdown()
     }
 }

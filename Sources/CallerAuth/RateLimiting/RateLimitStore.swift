@@ -3,6 +3,9 @@ public enum RateLimitDecision: Sendable, Equatable {
     case admitted
     /// Over the limit; `which` names the limits that were hit (`caller`, `number`).
     case refused(which: [String])
+
+    /// The `which` of a refusal because the shared store could not be asked (`sharedStateFailure: closed`).
+    public static let sharedStateUnavailable = "sharedState"
 }
 
 /// The authentication rate limits (CONTRACT §4 `rateLimits`) behind a protocol, so a shared

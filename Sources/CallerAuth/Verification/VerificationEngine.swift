@@ -37,6 +37,9 @@ public final class VerificationEngine: Sendable {
         self.revealCallerID = revealCallerID
         self.now = now
         self.clock = clock
+        (store as? any VerificationCancelRelay)?.setCancelHandler { [weak self] txn, error, reason in
+            await self?.cancelRelayed(txn: txn, error: error, reason: reason)
+        }
     }
 
     /// Starts a verification and returns once the provider answered bc-authorize (status
@@ -71,6 +74,11 @@ public final class VerificationEngine: Sendable {
     /// status `cancelled` with `error` (`caller_hangup` when the caller hung up, `cancelled`
     /// when an agent stopped it). Returns once the cancelled (or, if it ended first, the
     /// final) record is saved; nil for an unknown `txn`. A final verification stays as it is.
+    ///
+    /// With a shared store that relays cancels (``VerificationCancelRelay``), a verification
+    /// another server runs is cancelled there: the request goes through the store and this
+    /// returns the cancelled record once it comes back (or the stored one after
+    /// ``remoteCancelTimeout``, when no server runs it any more).
     @discardableResult
     public func cancel(txn: String, error: String = CallErrorCode.cancelled.rawValue,
                        reason: String = "cancelled") async -> VerificationRecord? {
@@ -79,8 +87,47 @@ public final class VerificationEngine: Sendable {
             // (the IVR's, by the hang-up), and the wait must not end before the record is saved.
             let active = self.active
             if let final = await Task(operation: { await active.final(txn: txn) }).value { return final }
+        } else if let relay = store as? any VerificationCancelRelay, let stored = await store.record(txn: txn), !stored.status.isFinal {
+            let waited = Task { () -> VerificationRecord? in
+                // Subscribed before the request goes out, so the answer cannot pass unseen.
+                let events = self.store.events()
+                guard await relay.forwardCancel(txn: txn, error: error, reason: reason) else { return nil }
+                return await self.firstFinal(txn: txn, in: events, timeout: Self.remoteCancelTimeout)
+            }
+            if let final = await waited.value { return final }
         }
         return await store.record(txn: txn)
+    }
+
+    /// How long `cancel` waits for another server to confirm a relayed cancel.
+    public static let remoteCancelTimeout: Duration = .seconds(5)
+
+    /// The first final record of `txn` in `events` (or already in the store), within `timeout`.
+    private func firstFinal(txn: String, in events: AsyncStream<VerificationRecord>, timeout: Duration) async -> VerificationRecord? {
+        await withTaskGroup(of: VerificationRecord?.self) { group in
+            group.addTask {
+                for await record in events where record.txn == txn && record.status.isFinal { return record }
+                return nil
+            }
+            group.addTask {
+                try? await self.clock.sleep(for: timeout)
+                return nil
+            }
+            if let stored = await self.store.record(txn: txn), stored.status.isFinal {
+                group.cancelAll()
+                return stored
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
+    /// A relayed cancel for a verification of this process (from another server's agent).
+    private func cancelRelayed(txn: String, error: String, reason: String) async {
+        guard await active.requestCancel(txn: txn, error: error, reason: reason) else { return }
+        let active = self.active
+        _ = await Task(operation: { await active.final(txn: txn) }).value
     }
 
     /// The final record of `txn`, waiting up to `timeout` for it; nil when unknown or not
@@ -139,7 +186,10 @@ public final class VerificationEngine: Sendable {
         // Rate limits count requests about to be started at the provider.
         if case .refused(let which) = await rateLimits.admit(callerID: request.callerID, number: subjectKey) {
             log.warning("ratelimit.refused", ["limit": which.joined(separator: ","), "number": record.numberMasked])
-            return await finish(&record, code: .rateLimited, reason: "rate limit (\(which.joined(separator: ","))) exceeded", log: log)
+            let reason = which == [RateLimitDecision.sharedStateUnavailable]
+                ? "the shared rate-limit store is unreachable (sharedStateFailure closed)"
+                : "rate limit (\(which.joined(separator: ","))) exceeded"
+            return await finish(&record, code: .rateLimited, reason: reason, log: log)
         }
 
         let backchannel = BackchannelRequestBuilder.request(profile: request.profile, options: request.options,

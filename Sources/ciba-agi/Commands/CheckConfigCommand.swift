@@ -11,9 +11,9 @@ enum CheckConfigCommand {
 
     Validates the configuration (every problem, one line each, with its JSON path), fetches
     the provider's discovery document and JWKS, and checks the client credentials with a
-    token request for a made-up auth_req_id (no user is bothered).
+    token request for a made-up auth_req_id (no user is bothered); with sharedState, connects to the store (TLS, password, PING).
     Exit 0 only when the configuration is usable; 2 when the file is invalid; 1 when the
-    provider cannot be used with it.
+    provider or the shared store cannot be used with it.
     """
 
     static let soundsDirectory = "/var/lib/asterisk/sounds"
@@ -41,6 +41,13 @@ enum CheckConfigCommand {
             }
         } else {
             print("warning: auditLog is null: no audit records will be written")
+        }
+
+        if let shared = configuration.sharedState {
+            for warning in shared.warnings { print("warning: \(warning)") }
+            let check = await SharedStateConnection.checkConfiguration(shared)
+            print(check.line)
+            usable = usable && check.usable
         }
 
         // TLS and proxy problems first, in one line each (every later check would fail alike).
