@@ -47,7 +47,8 @@ public final class SharedStateConnection: Sendable {
 
     /// The client settings for `settings` (TLS for `rediss://`).
     public static func clientConfiguration(_ settings: SharedStateSettings) throws -> RedisClientConfiguration {
-        RedisClientConfiguration(endpoint: settings.endpoint, timeout: settings.timeout,
+        // Connecting includes TLS and AUTH: never given less than a second.
+        RedisClientConfiguration(endpoint: settings.endpoint, timeout: settings.timeout, connectTimeout: max(.seconds(1), settings.timeout),
                                  tls: settings.endpoint.useTLS ? try SharedStateTLS.upgrade(caFile: settings.caFile) : nil)
     }
 
@@ -77,12 +78,12 @@ extension SharedStateConnection {
     /// `check-config`: connects once (TCP, TLS, AUTH, SELECT, PING) and says in one line
     /// whether the store is usable: `ok: ...` or `problem: sharedState: ...` (a wrong password
     /// is named as such; the password itself never appears).
-    public static func checkConfiguration(_ settings: SharedStateSettings) async -> (usable: Bool, line: String) {
+    public static func checkConfiguration(_ settings: SharedStateSettings, connectTimeout: Duration = .seconds(3)) async -> (usable: Bool, line: String) {
         let configuration: RedisClientConfiguration
         do {
             var base = try clientConfiguration(settings)
             base.poolSize = 1
-            base.connectTimeout = .seconds(3)
+            base.connectTimeout = connectTimeout
             base.timeout = max(settings.timeout, .seconds(1))
             configuration = base
         } catch {

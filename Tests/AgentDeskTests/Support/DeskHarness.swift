@@ -41,7 +41,9 @@ final class DeskHarness: Sendable {
     let agentsFile: String
     let answers = Mutex<[String]>([])
 
-    init(rateLimits: RateLimitSettings = RateLimitSettings(perCallerPer10Min: 100, perNumberPer10Min: 100), tls: Bool = false) async throws {
+    /// - Parameter shared: the rate-limit and verification stores of a shared store (several desks, one truth); nil: in memory.
+    init(rateLimits: RateLimitSettings = RateLimitSettings(perCallerPer10Min: 100, perNumberPer10Min: 100), tls: Bool = false,
+         shared: (rateLimits: any RateLimitStore, verifications: any VerificationStore)? = nil) async throws {
         var simulator = SimulatorConfiguration.demo
         simulator.interval = 1
         provider = SimulatedProvider(configuration: simulator)
@@ -55,7 +57,8 @@ final class DeskHarness: Sendable {
         var timing = FlowTiming()
         timing.digitTimeout = .seconds(30)
         callerAuth = CallerAuthService(configuration: configuration, authenticator: authenticator, audit: audit,
-                                       metrics: MetricsRegistry(), logger: logger, timing: timing)
+                                       metrics: MetricsRegistry(), logger: logger, timing: timing,
+                                       rateLimits: shared?.rateLimits, verificationStore: shared?.verifications)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("desk-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         agentsFile = directory + "/agents"

@@ -109,9 +109,9 @@ struct SharedRateLimitTests {
     private func wrongPassword(_ redis: RedisServerProcess) async throws {
         var endpoint = redis.endpoint
         endpoint.password = "not-the-password-42"
-        let settings = SharedStateSettings(endpoint: endpoint, keyPrefix: "test:", timeout: .seconds(5),
+        let settings = SharedStateSettings(endpoint: endpoint, keyPrefix: "test:", timeout: .seconds(30),
                                            keySecret: Array("a test key secret of 32 bytes...".utf8))
-        let check = await SharedStateConnection.checkConfiguration(settings)
+        let check = await SharedStateConnection.checkConfiguration(settings, connectTimeout: .seconds(30))
         #expect(!check.usable)
         #expect(check.line.hasPrefix("problem: sharedState: 127.0.0.1:\(redis.port): wrong password or user name for the default user"),
                 "\(check.line)")
@@ -119,7 +119,7 @@ struct SharedRateLimitTests {
 
         var good = settings
         good.endpoint.password = redis.password
-        let ok = await SharedStateConnection.checkConfiguration(good)
+        let ok = await SharedStateConnection.checkConfiguration(good, connectTimeout: .seconds(30))
         #expect(ok.usable, "\(ok.line)")
         #expect(ok.line.hasPrefix("ok: sharedState: redis://:***@127.0.0.1:\(redis.port)/0 answers"))
 

@@ -56,7 +56,7 @@ final class SharedStateCluster: Sendable {
         issuer = try provider.start(listen: try SocketAddress.parse("127.0.0.1:0"))
         var configuration = try SimulatedSetup.configuration(issuer: issuer, opsListen: false, rateLimits: rateLimits)
         configuration.provider.requestTimeoutSeconds = 5
-        settings = SharedStateSettings(endpoint: redis.endpoint, keyPrefix: "test:", timeout: .seconds(5),
+        settings = SharedStateSettings(endpoint: redis.endpoint, keyPrefix: "test:", timeout: .seconds(30),
                                        keySecret: Array("a test key secret of 32 bytes...".utf8), failureMode: failureMode)
         configuration.sharedState = settings
         let logger = Logger(handler: logs, level: .debug)
@@ -113,7 +113,7 @@ final class SharedStateCluster: Sendable {
 
     /// A client of the test's own on the store (dumps, raw commands).
     func rawClient() -> RedisClient {
-        RedisClient(configuration: RedisClientConfiguration(endpoint: redis.endpoint, timeout: .seconds(5), connectTimeout: .seconds(5),
+        RedisClient(configuration: RedisClientConfiguration(endpoint: redis.endpoint, timeout: .seconds(30), connectTimeout: .seconds(30),
                                                             poolSize: 1, backoff: ReconnectBackoff(initial: .zero, maximum: .zero, jitter: 0)))
     }
 
