@@ -17,7 +17,7 @@ import AGITesting
             try await channel.answer()
             try await channel.setMusic(true, class: "default")
             do {
-                try await Task.sleep(for: .seconds(60))
+                try await Task.sleep(for: .seconds(3600))  // only a cancellation ends it
             } catch {
                 observed.withLock { $0.append("cancelled hungUp=\(channel.isHungUp)") }
             }
@@ -29,10 +29,8 @@ import AGITesting
                                                       runSessionsOnSocketLoop: onSocketLoop),
             router: router, logger: Logger(handler: logs))
         let address = try #require(try server.start().first)
-        let started = ContinuousClock.now
         let call = FakeCall(script: "hold?lang=sv", hangupAt: .seconds(2), hangupAfterCommand: "SET MUSIC", timeScale: 0.05)
-        let transcript = try await FakeAsterisk(call: call).place(to: address, timeout: .seconds(20))
-        #expect(ContinuousClock.now - started < .seconds(10))
+        let transcript = try await FakeAsterisk(call: call).place(to: address)
         #expect(observed.withLock { $0 } == ["cancelled hungUp=true"])
         #expect(transcript.agiStatus == "HANGUP")
         #expect(transcript.variables["CIBA_STATUS"] == "caller_hung_up")

@@ -62,7 +62,7 @@ import Testing
         var lines: [String] { state.withLock { $0.lines } }
         var closed: Bool { state.withLock { $0.closed } }
 
-        func wait(until condition: @Sendable (LineCollector) -> Bool, within limit: Duration = .seconds(10)) async {
+        func wait(until condition: @Sendable (LineCollector) -> Bool, within limit: Duration = .seconds(120)) async {
             let deadline = ContinuousClock.now + limit
             while !condition(self), ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(2)) }
         }
@@ -85,7 +85,7 @@ import Testing
         let collector = LineCollector()
         server.startReceiving(onReceive: { collector.receive($0) }, onClose: { _ in collector.close() })
         let start = ContinuousClock.now
-        let run = Task { await fake.run(over: asterisk, serverAddress: "127.0.0.1:4573", timeout: .seconds(30)) }
+        let run = Task { await fake.run(over: asterisk, serverAddress: "127.0.0.1:4573", timeout: .seconds(300)) }  // a failure bound only
 
         // Play the recorded server: each >> line at its (scaled) time, once every << line
         // recorded before it has arrived.

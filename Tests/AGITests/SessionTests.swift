@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 import StructuredLogging
 @testable import AGI
+import AGITesting
 
 @Suite struct SessionTests {
     static let environment = [
@@ -11,9 +12,10 @@ import StructuredLogging
     ]
 
     static func start(_ transport: ScriptedTransport, _ router: AGIRouter, limits: AGISessionLimits = AGISessionLimits(),
+                      clock: any AGIDeadlineClock = SocketLoopDeadlineClock(),
                       logs: InMemoryLogHandler = InMemoryLogHandler(), level: LogLevel = .info) -> Task<Void, Never> {
         Task {
-            await AGISession.run(transport: transport, router: router, limits: limits,
+            await AGISession.run(transport: transport, router: router, limits: limits, clock: clock,
                                  logger: Logger(handler: logs, level: level), sessionID: "s1")
         }
     }
@@ -27,7 +29,7 @@ import StructuredLogging
             #expect(channel.environment.query == ["x": "1"])
             sleeping.withLock { $0 = true }
             do {
-                try await Task.sleep(for: .seconds(60))
+                try await Task.sleep(for: .seconds(3600))  // only a cancellation ends it
                 observed.withLock { $0.append("slept") }
             } catch is CancellationError {
                 observed.withLock { $0.append("cancelled hungUp=\(channel.isHungUp)") }
@@ -37,7 +39,6 @@ import StructuredLogging
             let value = try await channel.getVariable("LAB_ID")
             observed.withLock { $0.append("value=\(value ?? "unset")") }
         }
-        let started = ContinuousClock.now
         let session = Self.start(transport, router)
         while !sleeping.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(2)) }
         transport.deliver(["HANGUP"])
@@ -45,7 +46,6 @@ import StructuredLogging
         #expect(transport.writtenLines == ["GET VARIABLE LAB_ID"])
         transport.deliver(["200 result=1 (x)"])
         await session.value
-        #expect(ContinuousClock.now - started < .seconds(10))
         #expect(observed.withLock { $0 } == ["cancelled hungUp=true", "value=x"])
         #expect(transport.isClosed)
     }
@@ -137,9 +137,7 @@ import StructuredLogging
     @Test func silentPeerHitsTheEnvironmentTimeout() async throws {
         let transport = ScriptedTransport(lines: [], manual: true)
         let logs = InMemoryLogHandler()
-        let started = ContinuousClock.now
         await Self.start(transport, AGIRouter(), limits: AGISessionLimits(environmentTimeout: .milliseconds(200)), logs: logs).value
-        #expect(ContinuousClock.now - started < .seconds(20))  // bounded, not hanging; generous for a loaded 2-core CI machine
         #expect(transport.isClosed)
         #expect(logs.records(event: "agi.session.end").first?["outcome"] == "timedOut")
     }
@@ -252,68 +250,111 @@ import StructuredLogging
     }
 }
 
+/// The session's single re-armable timer, driven by a manual clock: every step (reply in
+/// time, timer fires early and re-arms, timer lapses while idle, deadline passes) is made to
+/// happen in order, whatever the machine's load.
 @Suite struct SessionDeadlineTests {
+    /// Lets the test and a handler take turns (the handler waits at `pass()`).
+    final class Turns: Sendable {
+        private let stream: AsyncStream<Void>
+        private let continuation: AsyncStream<Void>.Continuation
+        init() { (stream, continuation) = AsyncStream.makeStream(of: Void.self) }
+        func pass() async { for await _ in stream { return } }
+        func go() { continuation.yield() }
+    }
+
+    /// Waits (bounded: a failure bound only) until `condition` holds.
+    static func eventually(_ condition: () -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !condition(), ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(2)) }
+        return condition()
+    }
+
     /// A short command deadline after a long one re-arms the session's single timer earlier;
     /// an idle gap lets the timer lapse and the next command arms it again.
     @Test func shortDeadlineAfterLongAndAfterIdleGap() async throws {
+        let clock = ManualDeadlineClock()
         let transport = ScriptedTransport.manual(environment: SessionTests.environment)
         let observed = Mutex<[String]>([])
+        let turns = Turns()
         var router = AGIRouter()
         router.register("test") { channel in
             try await channel.noop()                                   // default deadline: 3 s
-            try await Task.sleep(for: .milliseconds(300))              // idle
-            let started = ContinuousClock.now
+            await turns.pass()                                         // idle while the test moves time
             do {
                 _ = try await channel.waitForDigit(timeout: .milliseconds(100))  // 100 ms + 100 ms slack
             } catch let error as AGIError {
-                let waited = ContinuousClock.now - started
-                observed.withLock { $0.append("\(error.kind.name) fast=\(waited < .seconds(2))") }
+                observed.withLock { $0.append(error.kind.name) }
             }
         }
-        let session = SessionTests.start(transport, router,
-                                         limits: AGISessionLimits(replyTimeoutSlack: .milliseconds(100), defaultReplyTimeout: .seconds(3)))
+        let session = SessionTests.start(transport, router, limits: AGISessionLimits(replyTimeoutSlack: .milliseconds(100), defaultReplyTimeout: .seconds(3)),
+                                         clock: clock)
         #expect(await transport.waitForWrites(1))
         transport.deliver(["200 result=0"])
+        #expect(await transport.waitForWrites(1))
+        clock.advance(by: .milliseconds(300))                          // idle: the 3 s timer stays armed
+        turns.go()
+        #expect(await transport.waitForWrites(2))
+        clock.advance(by: .milliseconds(199))
+        #expect(observed.withLock { $0 }.isEmpty)                      // not before its 200 ms
+        clock.advance(by: .milliseconds(1))                            // long before the 3 s timer
+        #expect(await Self.eventually { !observed.withLock { $0 }.isEmpty })
+        #expect(observed.withLock { $0 } == ["timedOut"])
         await session.value
-        #expect(observed.withLock { $0 } == ["timedOut fast=true"])
         #expect(transport.writtenLines == ["NOOP", "WAIT FOR DIGIT 100"])
     }
 
     @Test func replyDeadlineAppliesAgainAfterTheTimerLapsed() async throws {
+        let clock = ManualDeadlineClock()
         let transport = ScriptedTransport.manual(environment: SessionTests.environment)
         let observed = Mutex<[String]>([])
+        let turns = Turns()
         var router = AGIRouter()
         router.register("test") { channel in
             try await channel.noop()
-            try await Task.sleep(for: .milliseconds(400))   // the 150 ms timer fires and lapses meanwhile
+            await turns.pass()
             do { try await channel.noop() } catch let error as AGIError { observed.withLock { $0.append(error.kind.name) } }
         }
-        let session = SessionTests.start(transport, router, limits: AGISessionLimits(defaultReplyTimeout: .milliseconds(150)))
+        let session = SessionTests.start(transport, router, limits: AGISessionLimits(defaultReplyTimeout: .milliseconds(150)), clock: clock)
         #expect(await transport.waitForWrites(1))
         transport.deliver(["200 result=0"])
-        await session.value
+        clock.advance(by: .milliseconds(400))   // the 150 ms timer fires with nothing to wait for and lapses
+        #expect(clock.pendingCount == 0)
+        turns.go()
+        #expect(await transport.waitForWrites(2))
+        #expect(clock.pendingCount == 1)        // the second NOOP armed a new timer
+        clock.advance(by: .milliseconds(150))
+        #expect(await Self.eventually { !observed.withLock { $0 }.isEmpty })
         #expect(observed.withLock { $0 } == ["timedOut"])
+        await session.value
     }
 
     /// The armed timer fires before a later deadline: it re-arms itself for that deadline
     /// (neither timing out early nor never).
     @Test func earlyTimerReArmsForTheLaterDeadline() async throws {
+        let clock = ManualDeadlineClock()
         let transport = ScriptedTransport.manual(environment: SessionTests.environment)
         let observed = Mutex<[String]>([])
         var router = AGIRouter()
         router.register("test") { channel in
             _ = try await channel.waitForDigit(timeout: .milliseconds(100))   // deadline 200 ms, answered at once
-            let started = ContinuousClock.now
             do { try await channel.noop() } catch let error as AGIError {    // deadline 1 s
-                let waited = ContinuousClock.now - started
-                observed.withLock { $0.append("\(error.kind.name) \(waited > .milliseconds(700)) \(waited < .seconds(5))") }
+                observed.withLock { $0.append(error.kind.name) }
             }
         }
         let session = SessionTests.start(transport, router,
-                                         limits: AGISessionLimits(replyTimeoutSlack: .milliseconds(100), defaultReplyTimeout: .seconds(1)))
+                                         limits: AGISessionLimits(replyTimeoutSlack: .milliseconds(100), defaultReplyTimeout: .seconds(1)),
+                                         clock: clock)
         #expect(await transport.waitForWrites(1))
         transport.deliver(["200 result=0"])
+        #expect(await transport.waitForWrites(2))
+        clock.advance(by: .milliseconds(200))   // the 200 ms timer fires early ...
+        #expect(clock.pendingCount == 1)        // ... and re-arms for the NOOP's 1 s
+        clock.advance(by: .milliseconds(799))
+        #expect(observed.withLock { $0 }.isEmpty)
+        clock.advance(by: .milliseconds(1))
+        #expect(await Self.eventually { !observed.withLock { $0 }.isEmpty })
+        #expect(observed.withLock { $0 } == ["timedOut"])
         await session.value
-        #expect(observed.withLock { $0 } == ["timedOut true true"])
     }
 }

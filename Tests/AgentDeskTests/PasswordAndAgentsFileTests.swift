@@ -5,16 +5,28 @@ import Testing
 @Suite("Password hashes and the agents file")
 struct PasswordAndAgentsFileTests {
     @Test("a hash verifies its password, not another, and survives its text form")
-    func hashRoundTrip() throws {
+    func hashRoundTrip() async throws {
+        // Every derivation runs on PasswordHasher's queue, as in the server: 600,000 iterations
+        // must not hold a thread of the cooperative pool the other tests need.
         let hash = TestAgents.alice
         #expect(hash.iterations == 600_000)
-        #expect(hash.verify(TestAgents.alicePassword))
-        #expect(!hash.verify(TestAgents.alicePassword + "x"))
-        #expect(!hash.verify(""))
+        #expect(await PasswordHasher.verify(TestAgents.alicePassword, against: hash))
+        #expect(await !PasswordHasher.verify(TestAgents.alicePassword + "x", against: hash))
+        #expect(await !PasswordHasher.verify("", against: hash))
         let parsed = try #require(PasswordHash(parsing: hash.encoded))
         #expect(parsed == hash)
-        #expect(parsed.verify(TestAgents.alicePassword))
         #expect(!hash.description.contains(hash.encoded.split(separator: "$").last.map(String.init) ?? "?"))
+        // A fresh hash (random salt) verifies too, and differs from another of the same password.
+        let fresh = try await PasswordHasher.make(password: TestAgents.bobPassword)
+        #expect(fresh.iterations == PasswordHash.minimumIterations)
+        #expect(fresh != TestAgents.bob)
+        #expect(await PasswordHasher.verify(TestAgents.bobPassword, against: fresh))
+    }
+
+    @Test("the kept test hashes are what OpenSSL derives (Python made them)")
+    func keptHashesMatchOpenSSL() async throws {
+        #expect(await PasswordHasher.verify(TestAgents.bobPassword, against: TestAgents.bob))
+        #expect(await !PasswordHasher.verify(TestAgents.alicePassword, against: TestAgents.bob))
     }
 
     @Test("weak or malformed hashes are refused when read")

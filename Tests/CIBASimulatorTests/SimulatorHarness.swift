@@ -1,13 +1,11 @@
 import URLEncoding
+import CIBA
 import CIBASimulator
 import Foundation
 import HTTPServer
 import JOSE
 import StructuredLogging
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Keys shared by all tests of the process: RSA generation is the slow part of a test.
 enum SharedKeys {
@@ -40,13 +38,19 @@ struct TestResponse {
     var text: String { String(decoding: body, as: UTF8.self) }
 }
 
-/// A started simulated provider with a manual clock, a log capture and a URLSession.
+/// A started simulated provider with a manual clock, a log capture and the shipping libcurl
+/// transport (``CurlTransport``) as its HTTP client.
+///
+/// Request timeouts are failure bounds only: when the whole suite starts at once on two cores,
+/// a request can wait many seconds for a thread, so they are generous on purpose.
 final class SimulatorHarness: @unchecked Sendable {  // used from one test task only
     let provider: SimulatedProvider
     let clock: ManualSimulatorClock
     let logs = InMemoryLogHandler()
     let issuer: URL
-    let session: URLSession
+    let transport: CurlTransport
+    /// The bound of every request (see the type's comment).
+    static let requestTimeout: Duration = .seconds(120)
     let clientKeyRSA: PrivateKey
     let clientKeyEC: PrivateKey
 
@@ -64,13 +68,10 @@ final class SimulatorHarness: @unchecked Sendable {  // used from one test task 
         configure(&configuration)
         provider = SimulatedProvider(configuration: configuration, logger: Logger(handler: logs, level: .trace))
         issuer = try provider.start(listen: .parse("127.0.0.1:0"))
-        let sessionConfiguration = URLSessionConfiguration.ephemeral
-        sessionConfiguration.timeoutIntervalForRequest = 10
-        session = URLSession(configuration: sessionConfiguration)
+        transport = try CurlTransport()
     }
 
     func stop() async {
-        session.invalidateAndCancel()
         await provider.shutdown()
     }
 
@@ -80,22 +81,23 @@ final class SimulatorHarness: @unchecked Sendable {  // used from one test task 
 
     func get(_ path: String) async throws -> TestResponse {
         let url = issuer.appendingPathComponent(String(path.dropFirst()))
-        let (data, response) = try await session.data(from: url)
-        return Self.wrap(data, response)
+        return Self.wrap(try await transport.send(HTTPTransportRequest(method: "GET", url: url, timeout: Self.requestTimeout)))
     }
 
-    func post(_ path: String, _ parameters: [(String, String)], auth: TestAuth, timeout: TimeInterval = 10) async throws -> TestResponse {
+    /// Sends `request` as it is (method, headers, body) to the simulator.
+    func send(_ method: String, to url: URL, headers: [(String, String)], body: String, timeout: Duration = requestTimeout) async throws -> TestResponse {
+        Self.wrap(try await transport.send(HTTPTransportRequest(method: method, url: url, headers: headers, body: Array(body.utf8), timeout: timeout)))
+    }
+
+    func post(_ path: String, _ parameters: [(String, String)], auth: TestAuth, timeout: Duration = requestTimeout) async throws -> TestResponse {
         var form = parameters
-        var request = URLRequest(url: issuer.appendingPathComponent(String(path.dropFirst())))
-        request.httpMethod = "POST"
-        request.timeoutInterval = timeout
-        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+        var headers: [(String, String)] = [("Content-Type", "application/x-www-form-urlencoded")]
         switch auth {
         case .none:
             break
         case .basic(let id, let secret):
             let credentials = "\(FormURLEncoding.encodeComponent(id)):\(FormURLEncoding.encodeComponent(secret))"
-            request.setValue("Basic \(Data(credentials.utf8).base64EncodedString())", forHTTPHeaderField: "Authorization")
+            headers.append(("Authorization", "Basic \(Data(credentials.utf8).base64EncodedString())"))
         case .post(let id, let secret):
             form += [("client_id", id), ("client_secret", secret)]
         case .jwt(let key, let keyID, let audience, let claims):
@@ -108,9 +110,8 @@ final class SimulatorHarness: @unchecked Sendable {  // used from one test task 
             }
             form += [("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"), ("client_assertion", assertion)]
         }
-        request.httpBody = Data(FormURLEncoding.encode(form).utf8)
-        let (data, response) = try await session.data(for: request)
-        return Self.wrap(data, response)
+        return try await send("POST", to: issuer.appendingPathComponent(String(path.dropFirst())), headers: headers,
+                              body: FormURLEncoding.encode(form), timeout: timeout)
     }
 
     /// bc-authorize for `number` (Idura `sub:ssn:` hint) with `acr`.
@@ -132,7 +133,7 @@ final class SimulatorHarness: @unchecked Sendable {  // used from one test task 
         return id
     }
 
-    func poll(_ authRequestID: String, auth: TestAuth? = nil, advance: TimeInterval = 1, timeout: TimeInterval = 10) async throws -> TestResponse {
+    func poll(_ authRequestID: String, auth: TestAuth? = nil, advance: TimeInterval = 1, timeout: Duration = requestTimeout) async throws -> TestResponse {
         clock.advance(by: advance)
         return try await post(
             "/oauth2/token", [("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", authRequestID)],
@@ -153,13 +154,10 @@ final class SimulatorHarness: @unchecked Sendable {  // used from one test task 
 
     enum HarnessError: Error { case unexpected(String) }
 
-    private static func wrap(_ data: Data, _ response: URLResponse) -> TestResponse {
-        let http = response as? HTTPURLResponse
+    private static func wrap(_ response: HTTPTransportResponse) -> TestResponse {
         var headers: [String: String] = [:]
-        for (name, value) in http?.allHeaderFields ?? [:] {
-            if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
-        }
-        return TestResponse(status: http?.statusCode ?? 0, body: data, headers: headers)
+        for (name, value) in response.headers { headers[name.lowercased()] = value }
+        return TestResponse(status: response.status, body: Data(response.body), headers: headers)
     }
 }
 

@@ -14,13 +14,15 @@ import Synchronization
 /// 01c); its final `HANGUP` line, which only a half-closing server would read, carries no
 /// information we need, and a direct close frees the socket and its state at once.
 public enum AGISession {
+    /// - Parameter clock: where the environment and reply deadlines come from (tests pass a
+    ///   manual one; see ``AGIDeadlineClock``).
     public static func run(
         transport: any AGITransport, router: AGIRouter, limits: AGISessionLimits = AGISessionLimits(),
-        logger: Logger, sessionID: String
+        clock: any AGIDeadlineClock = SocketLoopDeadlineClock(), logger: Logger, sessionID: String
     ) async {
         let started = ContinuousClock.now
         let sessionLog = logger.with("session", sessionID)
-        let core = AGISessionCore(transport: transport, limits: limits, logger: sessionLog)
+        let core = AGISessionCore(transport: transport, limits: limits, clock: clock, logger: sessionLog)
         core.start()
 
         let environment: AGIEnvironment

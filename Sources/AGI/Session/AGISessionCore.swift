@@ -51,14 +51,16 @@ final class AGISessionCore: Sendable {
 
     let transport: any AGITransport
     let limits: AGISessionLimits
+    let clock: any AGIDeadlineClock
     let logger: Mutex<Logger>
     /// Debug logging of commands is on (checked without taking the logger's lock).
     let logsCommands: Bool
     private let state: Mutex<State>
 
-    init(transport: any AGITransport, limits: AGISessionLimits, logger: Logger) {
+    init(transport: any AGITransport, limits: AGISessionLimits, clock: any AGIDeadlineClock = SocketLoopDeadlineClock(), logger: Logger) {
         self.transport = transport
         self.limits = limits
+        self.clock = clock
         self.logger = Mutex(logger)
         self.logsCommands = logger.isEnabled(.debug)
         self.state = Mutex(State(
@@ -219,7 +221,7 @@ final class AGISessionCore: Sendable {
     // MARK: environment
 
     func waitForEnvironment() async -> Result<AGIEnvironment, AGIError> {
-        setDeadline(AGISessionDeadline(at: .now + limits.environmentTimeout, purpose: .environment))
+        setDeadline(AGISessionDeadline(at: clock.now + limits.environmentTimeout, purpose: .environment))
         return await withCheckedContinuation { continuation in
             state.withLock { s in
                 if let result = s.environmentResult {
@@ -289,7 +291,7 @@ final class AGISessionCore: Sendable {
             s.pending = Pending(id: s.nextID)
             return s.nextID
         }
-        setDeadline(AGISessionDeadline(at: .now + replyTimeout, purpose: .reply(id: id, timeout: replyTimeout)))
+        setDeadline(AGISessionDeadline(at: clock.now + replyTimeout, purpose: .reply(id: id, timeout: replyTimeout)))
         do {
             try await transport.send(bytes)
         } catch {

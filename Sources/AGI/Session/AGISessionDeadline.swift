@@ -22,13 +22,13 @@ struct AGISessionDeadline: Sendable {
 struct AGIArmedTimer: Sendable {
     var at: ContinuousClock.Instant
     var generation: UInt64
-    var timer: ScheduledTimer?
+    var timer: (any AGIDeadlineTimer)?
 }
 
 extension AGISessionCore {
     /// Sets what the session waits for, arming a timer only when none fires early enough.
     func setDeadline(_ deadline: AGISessionDeadline) {
-        let (stale, toArm) = withState { s -> (ScheduledTimer?, (ContinuousClock.Instant, UInt64)?) in
+        let (stale, toArm) = withState { s -> ((any AGIDeadlineTimer)?, (ContinuousClock.Instant, UInt64)?) in
             s.deadline = deadline
             if let armed = s.armed, armed.at <= deadline.at { return (nil, nil) }
             s.armGeneration &+= 1
@@ -41,7 +41,7 @@ extension AGISessionCore {
     }
 
     private func arm(at: ContinuousClock.Instant, generation: UInt64) {
-        let timer = ScheduledTimer.schedule(after: at - .now) { [weak self] in
+        let timer = clock.schedule(at: at) { [weak self] in
             self?.deadlineFired(generation: generation)
         }
         let keep = withState { s -> Bool in
@@ -59,7 +59,7 @@ extension AGISessionCore {
             guard s.armed?.generation == generation else { return }
             s.armed = nil
             guard let deadline = s.deadline else { return }  // nothing to wait for: lapse
-            if deadline.at > .now + .milliseconds(1) {
+            if deadline.at > clock.now + .milliseconds(1) {
                 s.armGeneration &+= 1
                 s.armed = AGIArmedTimer(at: deadline.at, generation: s.armGeneration, timer: nil)
                 rearm = (deadline.at, s.armGeneration)
@@ -74,7 +74,7 @@ extension AGISessionCore {
 
     /// Cancels the armed timer (session over), so no timer outlives the session.
     func disarm() {
-        let timer = withState { s -> ScheduledTimer? in
+        let timer = withState { s -> (any AGIDeadlineTimer)? in
             s.deadline = nil
             defer { s.armed = nil }
             return s.armed?.timer

@@ -21,7 +21,7 @@ public final class FakeAsterisk: Sendable {
     /// Calls a FastAGI server over TCP (like `AGI(agi://host:port/script)`).
     /// Throws the connect error when nothing listens (Asterisk: AGISTATUS=FAILURE).
     public func place(to address: SocketAddress, timeout: Duration = .seconds(120)) async throws -> CallTranscript {
-        let connection = try await TCPConnection.connect(to: address, timeout: .seconds(5))
+        let connection = try await TCPConnection.connect(to: address, timeout: .seconds(60))  // a failure bound only
         return await run(over: TCPAsteriskTransport(connection), serverAddress: address.description, timeout: timeout)
     }
 

@@ -1,6 +1,7 @@
 import COpenSSL
 import Foundation
 import JOSE
+import Synchronization
 
 /// A salted, slow password hash: PBKDF2-HMAC-SHA256 through OpenSSL's `PKCS5_PBKDF2_HMAC`.
 ///
@@ -83,14 +84,32 @@ public struct PasswordHashError: Error, Sendable, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Runs password derivations on a dedicated queue, so a login's few hundred milliseconds of
+/// Runs password derivations on their own threads, so a login's few hundred milliseconds of
 /// PBKDF2 never occupy a thread of Swift's cooperative pool (two threads on a 2-core box).
+///
+/// The queues must be *serial*: on Linux a concurrent queue runs its work on libdispatch's
+/// default root queue, whose threads are the very ones the cooperative pool uses, so a
+/// burst of logins there stalls every task of the process (seen: the whole test suite
+/// starved). Serial queues get overcommit threads of their own. Two of them, used in turn,
+/// bound the CPU a login flood can take (the desk rate-limits attempts besides).
 enum PasswordHasher {
-    private static let queue = DispatchQueue(label: "ciba-agi.agent-desk.password", attributes: .concurrent)
+    private static let queues = [DispatchQueue(label: "ciba-agi.agent-desk.password.1"),
+                                 DispatchQueue(label: "ciba-agi.agent-desk.password.2")]
+    private static let turn = Atomic<Int>(0)
+
+    private static var queue: DispatchQueue {
+        queues[turn.wrappingAdd(1, ordering: .relaxed).oldValue & 1]
+    }
 
     static func verify(_ password: String, against hash: PasswordHash) async -> Bool {
         await withCheckedContinuation { continuation in
             queue.async { continuation.resume(returning: hash.verify(password)) }
+        }
+    }
+
+    static func make(password: String) async throws -> PasswordHash {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try PasswordHash.make(password: password) }) }
         }
     }
 }

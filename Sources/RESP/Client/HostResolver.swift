@@ -5,13 +5,17 @@ import Sockets
 /// Host name to address, for `redis://name:port`.
 ///
 /// IP literals and `localhost` never touch the resolver. Names go through `getaddrinfo`, which
-/// blocks, so it runs on a Dispatch queue rather than the cooperative pool (2 threads here).
+/// blocks, so it runs on a serial Dispatch queue of its own: on Linux `DispatchQueue.global()`
+/// shares its threads with the cooperative pool (2 threads here), so a slow DNS answer there
+/// would stall every task of the process.
 enum HostResolver {
+    private static let queue = DispatchQueue(label: "ciba-agi.redis.resolver")
+
     static func resolve(_ host: String, port: UInt16) async throws(RedisError) -> SocketAddress {
         if host.lowercased() == "localhost" { return SocketAddress(ip: .v4(127, 0, 0, 1), port: port) }
         if let ip = IPAddress(parsing: host) { return SocketAddress(ip: ip, port: port) }
         let result: Result<SocketAddress, RedisError> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
+            queue.async {
                 continuation.resume(returning: lookup(host, port: port))
             }
         }

@@ -19,13 +19,17 @@ final class ManualClock: Sendable {
     var closure: @Sendable () -> Date { { [self] in now } }
 }
 
-/// The agents used by the tests; hashing with 600,000 PBKDF2 iterations costs a few hundred
-/// milliseconds, so each hash is made once per test process.
+/// The agents used by the tests. Their hashes (600,000 PBKDF2-HMAC-SHA256 iterations) were made
+/// once with Python's `hashlib.pbkdf2_hmac` and are kept as text: deriving them at test time
+/// would hold a thread of the cooperative pool (two threads on 2 cores) for seconds under load
+/// and starve every other test. `PasswordAndAgentsFileTests` checks ours derive the same.
 enum TestAgents {
     static let alicePassword = "correct horse battery staple"
     static let bobPassword = "another long password"
-    static let alice: PasswordHash = try! PasswordHash.make(password: alicePassword)
-    static let bob: PasswordHash = try! PasswordHash.make(password: bobPassword)
+    static let aliceEncoded = "pbkdf2-sha256$600000$YWxpY2UtdGVzdC1zYWx0IQ$4mH45xrZAr5nu_C9gqBjpvpW2FhduENGattxMuzPdX0"
+    static let bobEncoded = "pbkdf2-sha256$600000$Ym9iLXRlc3Qtc2FsdC0xNg$zvJSLT6uWXqIbz70fc8VpBhGfE-vg0Odv7yHnFPmd24"
+    static let alice: PasswordHash = PasswordHash(parsing: aliceEncoded)!
+    static let bob: PasswordHash = PasswordHash(parsing: bobEncoded)!
 }
 
 /// A simulated provider, the caller-auth service (its engine) and the agent desk service,
@@ -46,6 +50,7 @@ final class DeskHarness: Sendable {
          shared: (rateLimits: any RateLimitStore, verifications: any VerificationStore)? = nil) async throws {
         var simulator = SimulatorConfiguration.demo
         simulator.interval = 1
+        simulator.signingKey = try SharedProviderKey.require()
         provider = SimulatedProvider(configuration: simulator)
         let issuer = try provider.start(listen: try SocketAddress.parse("127.0.0.1:0"))
         var configuration = try SimulatedSetup.configuration(issuer: issuer, opsListen: false, rateLimits: rateLimits)
@@ -139,4 +144,12 @@ final class DeskHarness: Sendable {
 
 func json(_ response: HTTPResponse) -> [String: JSONValue] {
     (try? JSONValue.parse(response.body).objectValue) ?? [:]
+}
+
+/// One provider signing key for every simulated provider of the test process (a fresh RSA
+/// key per test would cost the cooperative pool 50–500 ms of CPU each time).
+enum SharedProviderKey {
+    private static let key = Result { try PrivateKey.generateRSA() }
+
+    static func require() throws -> PrivateKey { try key.get() }
 }

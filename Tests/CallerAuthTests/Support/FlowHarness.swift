@@ -4,6 +4,7 @@ import AGI
 import AGITesting
 import CIBA
 import CIBASimulator
+import JOSE
 import Sockets
 import StructuredLogging
 @testable import CallerAuth
@@ -29,6 +30,8 @@ final class FlowHarness: Sendable {
          maxAttempts: Int = 3, stopProviderFirst: Bool = false, profiles: [String: Profile]? = nil,
          transport: (@Sendable (any HTTPTransport) -> any HTTPTransport)? = nil, digitTimeout: Duration = .seconds(5),
          logCallerID: Bool = false) async throws {
+        var simulator = simulator
+        if simulator.signingKey == nil { simulator.signingKey = try SharedProviderKey.require() }
         provider = SimulatedProvider(configuration: simulator)
         issuer = try provider.start(listen: try SocketAddress.parse("127.0.0.1:0"))
         if stopProviderFirst { await provider.shutdown() }
@@ -149,4 +152,14 @@ struct SlowTokenTransport: HTTPTransport {
         try await Task.sleep(for: delay)
         return response
     }
+}
+
+/// One provider signing key for every simulated provider of the test process.
+///
+/// A fresh RSA-2048 key per simulator costs 50–500 ms of CPU on a thread of the cooperative
+/// pool (two on 2 cores); made for each of the many flow tests, it starved the whole suite.
+enum SharedProviderKey {
+    private static let key = Result { try PrivateKey.generateRSA() }
+
+    static func require() throws -> PrivateKey { try key.get() }
 }
