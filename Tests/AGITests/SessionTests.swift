@@ -258,8 +258,14 @@ import AGITesting
     final class Turns: Sendable {
         private let stream: AsyncStream<Void>
         private let continuation: AsyncStream<Void>.Continuation
+        private let waiting = Mutex(false)
         init() { (stream, continuation) = AsyncStream.makeStream(of: Void.self) }
-        func pass() async { for await _ in stream { return } }
+        /// The handler's side: says it got here (its previous reply is consumed), then waits.
+        func pass() async {
+            waiting.withLock { $0 = true }
+            for await _ in stream { return }
+        }
+        var handlerWaits: Bool { waiting.withLock { $0 } }
         func go() { continuation.yield() }
     }
 
@@ -291,7 +297,7 @@ import AGITesting
                                          clock: clock)
         #expect(await transport.waitForWrites(1))
         transport.deliver(["200 result=0"])
-        #expect(await transport.waitForWrites(1))
+        #expect(await Self.eventually { turns.handlerWaits })
         clock.advance(by: .milliseconds(300))                          // idle: the 3 s timer stays armed
         turns.go()
         #expect(await transport.waitForWrites(2))
@@ -318,6 +324,7 @@ import AGITesting
         let session = SessionTests.start(transport, router, limits: AGISessionLimits(defaultReplyTimeout: .milliseconds(150)), clock: clock)
         #expect(await transport.waitForWrites(1))
         transport.deliver(["200 result=0"])
+        #expect(await Self.eventually { turns.handlerWaits })
         clock.advance(by: .milliseconds(400))   // the 150 ms timer fires with nothing to wait for and lapses
         #expect(clock.pendingCount == 0)
         turns.go()

@@ -207,7 +207,7 @@ struct CurlTransportTests {
         let transport = try CurlTransport(settings: TransportSettings(maxConnectionsPerHost: 4))
         for i in 0..<20 {
             let response = try await transport.send(HTTPTransportRequest(
-                method: "POST", url: URL(string: peer.baseURL + "/token/\(i)")!, body: Array("n=\(i)".utf8), timeout: .seconds(5)))
+                method: "POST", url: URL(string: peer.baseURL + "/token/\(i)")!, body: Array("n=\(i)".utf8), timeout: .seconds(60)))
             #expect(response.status == 200)
         }
         #expect(peer.connectionCount == 1)
@@ -230,7 +230,7 @@ struct CurlTransportTests {
         let body = Array(String(repeating: "x=1&", count: 600).utf8)  // > 1024 bytes: curl would add Expect
         _ = try await transport.send(HTTPTransportRequest(method: "POST", url: URL(string: peer.baseURL + "/p?q=1")!,
                                                           headers: [("Content-Type", "application/x-www-form-urlencoded"), ("X-Test", "v")],
-                                                          body: body, timeout: .seconds(5)))
+                                                          body: body, timeout: .seconds(60)))
         let request = try #require(peer.requests.first)
         #expect(request.requestLine == "POST /p?q=1 HTTP/1.1")
         #expect(request.head.contains("\r\nX-Test: v"))
@@ -356,7 +356,7 @@ struct HTTPServerFlowTests {
         provider.issuer = "http://127.0.0.1:\(address.port)"
         do {
             let settings = ProviderSettings(issuer: URL(string: provider.issuer)!, clientID: TestProvider.clientID,
-                                            authentication: .clientSecretBasic(secret: TestProvider.secret), requestTimeout: .seconds(5))
+                                            authentication: .clientSecretBasic(secret: TestProvider.secret), requestTimeout: .seconds(60))
             let auth = try BackchannelAuthenticator(settings: settings, clock: ScaledClock(factor: 50), logger: .disabled)
             let grant = try await auth.start(BackchannelRequest(hint: .loginHint("sub:ssn:\(TestProvider.number)"),
                                                                 bindingMessage: "Example Bank + you"))
@@ -386,12 +386,12 @@ struct HTTPServerFlowTests {
         do {
             let transport = try CurlTransport(settings: TransportSettings(maxResponseBytes: 100_000))
             do {
-                _ = try await transport.send(HTTPTransportRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(address.port)/big")!, timeout: .seconds(5)))
+                _ = try await transport.send(HTTPTransportRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(address.port)/big")!, timeout: .seconds(60)))
                 Issue.record("expected responseTooLarge")
             } catch let error as HTTPTransportError {
                 #expect(error.kind == .responseTooLarge)
             }
-            let redirect = try await transport.send(HTTPTransportRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(address.port)/redirect")!, timeout: .seconds(5)))
+            let redirect = try await transport.send(HTTPTransportRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(address.port)/redirect")!, timeout: .seconds(60)))
             #expect(redirect.status == 302)
         }
         await server.shutdown()
@@ -407,7 +407,7 @@ struct HTTPServerFlowTests {
             let started = ContinuousClock.now
             let response = try await transport.send(HTTPTransportRequest(
                 method: "POST", url: URL(string: "http://127.0.0.1:\(address.port)/basic-challenge")!,
-                headers: [("Authorization", "Basic d3Jvbmc6d3Jvbmc=")], body: Array("a=b".utf8), timeout: .seconds(5)))
+                headers: [("Authorization", "Basic d3Jvbmc6d3Jvbmc=")], body: Array("a=b".utf8), timeout: .seconds(60)))
             #expect(response.status == 401)
             #expect(ContinuousClock.now - started < .seconds(4))
         }

@@ -16,13 +16,12 @@ import Testing
         try await withServer(limits: Self.fastLimits) { address, server in
             let client = try await RawHTTPClient(address)
             try await client.send("GET /half HTTP/1.1\r\nHost: t\r\nX-Never")  // and then nothing
-            let started = ContinuousClock.now
-            let response = try #require(try await client.readResponse(timeout: .seconds(15)))
+            // Bounds here are failure bounds only (a loaded 2-core machine can delay anything).
+            let response = try #require(try await client.readResponse(timeout: .seconds(120)))
             #expect(response.status == 408)
-            #expect(ContinuousClock.now - started < .seconds(8))
-            #expect(await client.isClosedByServer(within: .seconds(5)))
+            #expect(await client.isClosedByServer(within: .seconds(60)))
             // The server lingers briefly after its half-close, then lets the connection go.
-            let deadline = ContinuousClock.now + .seconds(3)
+            let deadline = ContinuousClock.now + .seconds(60)
             while server.openConnections > 0 && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(50))
             }
@@ -38,16 +37,16 @@ import Testing
             // One byte every 100 ms would keep a per-read timeout happy forever.
             let connection = client.connection
             let trickle = Task {
-                for byte in "ET / HTTP/1.1\r\nHost: t\r\nX-Slow: " + String(repeating: "a", count: 150) {
+                for byte in "ET / HTTP/1.1\r\nHost: t\r\nX-Slow: " + String(repeating: "a", count: 1500) {
                     try await Task.sleep(for: .milliseconds(100))
                     try await connection.write(Array(String(byte).utf8), timeout: .seconds(1))
                 }
             }
             defer { trickle.cancel() }
-            let response = try #require(try await client.readResponse(timeout: .seconds(10)))
+            let response = try #require(try await client.readResponse(timeout: .seconds(120)))
             #expect(response.status == 408)
-            // The trickle would take 17 s; a per-read timeout would not fire before its end.
-            #expect(ContinuousClock.now - started < .seconds(10))
+            // The trickle would take over 150 s; a per-read timeout would not fire before its end.
+            #expect(ContinuousClock.now - started < .seconds(100))
         }
     }
 
@@ -55,7 +54,7 @@ import Testing
         try await withServer(limits: Self.fastLimits) { address, _ in
             let client = try await RawHTTPClient(address)
             try await client.send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc")
-            let response = try #require(try await client.readResponse(timeout: .seconds(15)))
+            let response = try #require(try await client.readResponse(timeout: .seconds(120)))
             #expect(response.status == 408)
         }
     }
@@ -66,7 +65,7 @@ import Testing
             try await client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
             #expect(try #require(try await client.readResponse()).status == 200)
             // No further request: the server closes after the idle timeout without a 408.
-            #expect(await client.isClosedByServer(within: .seconds(3)))
+            #expect(await client.isClosedByServer(within: .seconds(60)))
             #expect(client.leftover.isEmpty)
         }
     }
@@ -83,9 +82,9 @@ import Testing
 
         let started = ContinuousClock.now
         await server.shutdown()
-        #expect(ContinuousClock.now - started < .seconds(6))
-        #expect(await idle.isClosedByServer(within: .seconds(5)))
-        #expect(await busy.isClosedByServer(within: .seconds(5)))
+        #expect(ContinuousClock.now - started < .seconds(25))  // the busy handler would sleep 30 s
+        #expect(await idle.isClosedByServer(within: .seconds(60)))
+        #expect(await busy.isClosedByServer(within: .seconds(60)))
         #expect(server.openConnections == 0)
         await #expect(throws: (any Error).self) {
             _ = try await TCPConnection.connect(to: address, timeout: .seconds(1))
@@ -94,15 +93,18 @@ import Testing
 
     @Test func shutdownDoesNotWaitForeverForAHandlerThatIgnoresCancellation() async throws {
         let handlerStarted = OnceFlag()
+        let testDone = OnceFlag()
+        let handlerEnded = OnceFlag()
         let server = HTTPServer(listen: try SocketAddress.parse("127.0.0.1:0"), logger: .disabled) { _ in
             _ = handlerStarted.claim()
-            // Ignores cancellation: keeps "working" for 8 s whatever happens.
-            let end = ContinuousClock.now + .seconds(8)
-            while ContinuousClock.now < end {
+            // Ignores cancellation: keeps "working" until the test is over (at most 120 s).
+            let end = ContinuousClock.now + .seconds(120)
+            while ContinuousClock.now < end, !testDone.isClaimed {
                 await withCheckedContinuation { continuation in
                     DispatchQueue.global().asyncAfter(deadline: .now() + 0.1) { continuation.resume() }
                 }
             }
+            _ = handlerEnded.claim()
             return .text("done")
         }
         let address = try server.start()
@@ -112,8 +114,10 @@ import Testing
         let started = ContinuousClock.now
         await server.shutdown()
         let waited = ContinuousClock.now - started
-        #expect(waited >= .seconds(4) && waited < .seconds(8))
-        #expect(await client.isClosedByServer(within: .seconds(1)))
+        #expect(waited >= .seconds(4))   // the grace period for handlers ...
+        #expect(await client.isClosedByServer(within: .seconds(60)))
+        #expect(!handlerEnded.isClaimed) // ... and then no longer: the handler is still running
+        _ = testDone.claim()
     }
 
     @Test func bindFailureLeavesTheServerStartable() async throws {
