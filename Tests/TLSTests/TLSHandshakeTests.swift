@@ -10,20 +10,20 @@ import Testing
         let serverContext = try pair.serverContext()
         let clientContext = try pair.clientContext(alpn: ["h2", "http/1.1"])
         let (server, client) = try await withOneConnection(server: { tcp in
-            let tls = try await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(10))
+            let tls = try await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(120))
             defer { tls.close() }
-            let request = try await tls.read(maxBytes: 100, timeout: .seconds(10))
-            try await tls.write(Array("pong:".utf8) + request, timeout: .seconds(10))
+            let request = try await tls.read(maxBytes: 100, timeout: .seconds(120))
+            try await tls.write(Array("pong:".utf8) + request, timeout: .seconds(120))
             await tls.shutdownWrite()
             return (tls.negotiatedProtocol, tls.peerCertificate)
         }, client: { address in
             let tls = try await TLSConnection.connect(
-                try await TCPConnection.connect(to: address), context: clientContext, serverName: "localhost", timeout: .seconds(10))
+                try await TCPConnection.connect(to: address), context: clientContext, serverName: "localhost", timeout: .seconds(120))
             defer { tls.close() }
-            try await tls.write(Array("ping".utf8), timeout: .seconds(10))
+            try await tls.write(Array("ping".utf8), timeout: .seconds(120))
             var received: [UInt8] = []
             while true {
-                let bytes = try await tls.read(maxBytes: 100, timeout: .seconds(10))
+                let bytes = try await tls.read(maxBytes: 100, timeout: .seconds(120))
                 if bytes.isEmpty { break }
                 received += bytes
             }
@@ -45,11 +45,11 @@ import Testing
         let serverContext = try pair.serverContext()
         let clientContext = try pair.clientContext()
         let (_, client) = try await withOneConnection(server: { tcp in
-            let tls = try await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(10))
+            let tls = try await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(120))
             tls.close()
         }, client: { address in
             let tls = try await TLSConnection.connect(
-                try await TCPConnection.connect(to: address), context: clientContext, serverName: "127.0.0.1", timeout: .seconds(10))
+                try await TCPConnection.connect(to: address), context: clientContext, serverName: "127.0.0.1", timeout: .seconds(120))
             tls.close()
         })
         try client.get()
@@ -61,10 +61,10 @@ import Testing
         let serverContext = try pair.serverContext()
         let clientContext = try pair.clientContext(caFile: other.pki.caCertificateFile)
         let (server, client) = try await withOneConnection(server: { tcp in
-            _ = try await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(10))
+            _ = try await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(120))
         }, client: { address in
             _ = try await TLSConnection.connect(
-                try await TCPConnection.connect(to: address), context: clientContext, serverName: "localhost", timeout: .seconds(10))
+                try await TCPConnection.connect(to: address), context: clientContext, serverName: "localhost", timeout: .seconds(120))
         })
         let error = try #require(client.error as? TLSError)
         #expect(error.kind == .certificateUntrusted)
@@ -77,10 +77,10 @@ import Testing
         let serverContext = try pair.serverContext()
         let clientContext = try pair.clientContext()
         let (_, client) = try await withOneConnection(server: { tcp in
-            _ = try? await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(10))
+            _ = try? await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(120))
         }, client: { address in
             _ = try await TLSConnection.connect(
-                try await TCPConnection.connect(to: address), context: clientContext, serverName: "example.org", timeout: .seconds(10))
+                try await TCPConnection.connect(to: address), context: clientContext, serverName: "example.org", timeout: .seconds(120))
         })
         let error = try #require(client.error as? TLSError)
         #expect(error.kind == .hostnameMismatch)
@@ -94,10 +94,10 @@ import Testing
         let serverContext = try pair.serverContext(certificate: (expired.certificateFile, expired.keyFile))
         let clientContext = try pair.clientContext()
         let (_, client) = try await withOneConnection(server: { tcp in
-            _ = try? await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(10))
+            _ = try? await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(120))
         }, client: { address in
             _ = try await TLSConnection.connect(
-                try await TCPConnection.connect(to: address), context: clientContext, serverName: "localhost", timeout: .seconds(10))
+                try await TCPConnection.connect(to: address), context: clientContext, serverName: "localhost", timeout: .seconds(120))
         })
         #expect(client.tlsKind == .certificateExpired)
     }
@@ -107,15 +107,15 @@ import Testing
         let serverContext = try pair.serverContext(.require(trustedCAFile: pair.pki.caCertificateFile))
         let clientContext = try pair.clientContext(withClientCertificate: true)
         let (server, client) = try await withOneConnection(server: { tcp in
-            let tls = try await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(10))
+            let tls = try await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(120))
             defer { tls.close() }
-            try await tls.write([1], timeout: .seconds(10))
+            try await tls.write([1], timeout: .seconds(120))
             return (tls.peerCertificate, tls.peerCertificateVerified)
         }, client: { address in
             let tls = try await TLSConnection.connect(
-                try await TCPConnection.connect(to: address), context: clientContext, serverName: "localhost", timeout: .seconds(10))
+                try await TCPConnection.connect(to: address), context: clientContext, serverName: "localhost", timeout: .seconds(120))
             defer { tls.close() }
-            return try await tls.read(maxBytes: 10, timeout: .seconds(10))
+            return try await tls.read(maxBytes: 10, timeout: .seconds(120))
         })
         #expect(try client.get() == [1])
         let (certificate, verified) = try server.get()
@@ -130,13 +130,13 @@ import Testing
         let serverContext = try pair.serverContext(.require(trustedCAFile: pair.pki.caCertificateFile))
         let clientContext = try pair.clientContext(withClientCertificate: false)
         let (server, client) = try await withOneConnection(server: { tcp in
-            _ = try await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(10))
+            _ = try await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(120))
         }, client: { address in
             // TLS 1.3: the client may finish its handshake before the server's alert arrives.
             let tls = try await TLSConnection.connect(
-                try await TCPConnection.connect(to: address), context: clientContext, serverName: "localhost", timeout: .seconds(10))
+                try await TCPConnection.connect(to: address), context: clientContext, serverName: "localhost", timeout: .seconds(120))
             defer { tls.close() }
-            return try await tls.read(maxBytes: 10, timeout: .seconds(10))
+            return try await tls.read(maxBytes: 10, timeout: .seconds(120))
         })
         #expect(server.tlsKind == .certificateRequired)
         let error = try #require(client.error as? TLSError)
@@ -154,12 +154,12 @@ import Testing
         configuration.minimumVersion = .v1_2
         let clientContext = try TLSClientContext(configuration)
         let (server, client) = try await withOneConnection(server: { tcp in
-            _ = try await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(10))
+            _ = try await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(120))
         }, client: { address in
             let tls = try await TLSConnection.connect(
-                try await TCPConnection.connect(to: address), context: clientContext, serverName: "localhost", timeout: .seconds(10))
+                try await TCPConnection.connect(to: address), context: clientContext, serverName: "localhost", timeout: .seconds(120))
             defer { tls.close() }
-            return try await tls.read(maxBytes: 10, timeout: .seconds(10))
+            return try await tls.read(maxBytes: 10, timeout: .seconds(120))
         })
         let error = try #require(server.error as? TLSError)
         #expect(error.kind == .certificateUntrusted)
@@ -175,15 +175,15 @@ import Testing
         let clientContext = try TLSClientContext(TLSClientConfiguration(
             trustedCAFile: pair.pki.caCertificateFile, certificateChainFile: files.certificateFile, privateKeyFile: files.keyFile))
         let (server, client) = try await withOneConnection(server: { tcp in
-            let tls = try await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(10))
+            let tls = try await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(120))
             defer { tls.close() }
-            try await tls.write([7], timeout: .seconds(10))
+            try await tls.write([7], timeout: .seconds(120))
             return (tls.peerCertificate, tls.peerCertificateVerified)
         }, client: { address in
             let tls = try await TLSConnection.connect(
-                try await TCPConnection.connect(to: address), context: clientContext, serverName: "localhost", timeout: .seconds(10))
+                try await TCPConnection.connect(to: address), context: clientContext, serverName: "localhost", timeout: .seconds(120))
             defer { tls.close() }
-            return try await tls.read(maxBytes: 10, timeout: .seconds(10))
+            return try await tls.read(maxBytes: 10, timeout: .seconds(120))
         })
         #expect(try client.get() == [7])
         let (certificate, verified) = try server.get()
@@ -201,7 +201,7 @@ import Testing
             let tcp = try await TCPConnection.connect(to: address)
             defer { tcp.close() }
             // Says nothing; the server gives up and closes: EOF here.
-            return try await tcp.read(maxBytes: 10, timeout: .seconds(20))
+            return try await tcp.read(maxBytes: 10, timeout: .seconds(120))
         })
         let error = try #require(server.error as? TLSError)
         #expect(error.kind == .handshakeTimedOut)
@@ -214,8 +214,8 @@ import Testing
         let clientContext = try pair.clientContext()
         let (_, client) = try await withOneConnection(server: { tcp in
             defer { tcp.close() }
-            _ = try await tcp.read(maxBytes: 65_536, timeout: .seconds(20))  // the ClientHello, never answered
-            return try await tcp.read(maxBytes: 65_536, timeout: .seconds(20))  // until the client gives up
+            _ = try await tcp.read(maxBytes: 65_536, timeout: .seconds(120))  // the ClientHello, never answered
+            return try await tcp.read(maxBytes: 65_536, timeout: .seconds(120))  // until the client gives up
         }, client: { address in
             _ = try await TLSConnection.connect(
                 try await TCPConnection.connect(to: address), context: clientContext, serverName: "localhost", timeout: .milliseconds(300))
@@ -232,14 +232,14 @@ import Testing
         let pair = try TLSPair()
         let serverContext = try pair.serverContext()
         let (server, client) = try await withOneConnection(server: { tcp in
-            _ = try await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(10))
+            _ = try await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(120))
         }, client: { address in
             let tcp = try await TCPConnection.connect(to: address)
             defer { tcp.close() }
-            try await tcp.write(Array(garbage.utf8), timeout: .seconds(5))
+            try await tcp.write(Array(garbage.utf8), timeout: .seconds(120))
             var received: [UInt8] = []
             while true {  // the alert (if any), then EOF
-                let bytes = try await tcp.read(maxBytes: 100, timeout: .seconds(10))
+                let bytes = try await tcp.read(maxBytes: 100, timeout: .seconds(120))
                 if bytes.isEmpty { return received }
                 received += bytes
             }

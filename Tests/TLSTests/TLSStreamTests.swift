@@ -13,22 +13,22 @@ import Testing
         let chunk = 100_000
         let writers = 8
         let (server, client) = try await withOneConnection(server: { tcp in
-            let tls = try await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(10))
+            let tls = try await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(120))
             defer { tls.close() }
             var received: [UInt8] = []
             while received.count < chunk * writers {
-                let bytes = try await tls.read(maxBytes: 65_536, timeout: .seconds(20))
+                let bytes = try await tls.read(maxBytes: 65_536, timeout: .seconds(120))
                 if bytes.isEmpty { break }
                 received += bytes
             }
             return received
         }, client: { address in
             let tls = try await TLSConnection.connect(
-                try await TCPConnection.connect(to: address), context: clientContext, serverName: "localhost", timeout: .seconds(10))
+                try await TCPConnection.connect(to: address), context: clientContext, serverName: "localhost", timeout: .seconds(120))
             defer { tls.close() }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for writer in 0..<writers {
-                    group.addTask { try await tls.write([UInt8](repeating: UInt8(writer), count: chunk), timeout: .seconds(20)) }
+                    group.addTask { try await tls.write([UInt8](repeating: UInt8(writer), count: chunk), timeout: .seconds(120)) }
                 }
                 try await group.waitForAll()
             }
@@ -52,13 +52,13 @@ import Testing
         let serverContext = try pair.serverContext()
         let clientContext = try pair.clientContext()
         let (server, client) = try await withOneConnection(server: { tcp in
-            let tls = try await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(10))
+            let tls = try await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(120))
             defer { tls.close() }
-            let first = try await tls.read(maxBytes: 10, timeout: .seconds(10))  // "go" after the client's timeout
-            try await tls.write(first, timeout: .seconds(10))
+            let first = try await tls.read(maxBytes: 10, timeout: .seconds(120))  // "go" after the client's timeout
+            try await tls.write(first, timeout: .seconds(120))
         }, client: { address in
             let tls = try await TLSConnection.connect(
-                try await TCPConnection.connect(to: address), context: clientContext, serverName: "localhost", timeout: .seconds(10))
+                try await TCPConnection.connect(to: address), context: clientContext, serverName: "localhost", timeout: .seconds(120))
             defer { tls.close() }
             var timedOut = false
             do {
@@ -66,8 +66,8 @@ import Testing
             } catch let error as SocketError where error.kind == .timedOut {
                 timedOut = true
             }
-            try await tls.write(Array("go".utf8), timeout: .seconds(10))
-            return (timedOut, try await tls.read(maxBytes: 10, timeout: .seconds(10)))
+            try await tls.write(Array("go".utf8), timeout: .seconds(120))
+            return (timedOut, try await tls.read(maxBytes: 10, timeout: .seconds(120)))
         })
         try server.get()
         let (timedOut, echoed) = try client.get()
@@ -80,12 +80,12 @@ import Testing
         let serverContext = try pair.serverContext()
         let clientContext = try pair.clientContext()
         let (server, client) = try await withOneConnection(server: { tcp in
-            let tls = try await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(10))
+            let tls = try await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(120))
             defer { tls.close() }
-            return try await tls.read(maxBytes: 10, timeout: .seconds(10))
+            return try await tls.read(maxBytes: 10, timeout: .seconds(120))
         }, client: { address in
             let tls = try await TLSConnection.connect(
-                try await TCPConnection.connect(to: address), context: clientContext, serverName: "localhost", timeout: .seconds(10))
+                try await TCPConnection.connect(to: address), context: clientContext, serverName: "localhost", timeout: .seconds(120))
             tls.close()
             await #expect(throws: TLSError.self) { try await tls.write([1], timeout: .seconds(1)) }
             await #expect(throws: TLSError.self) { _ = try await tls.read(maxBytes: 1, timeout: .seconds(1)) }

@@ -57,7 +57,7 @@ final class ScriptedTransport: AGITransport, Sendable {
     }
 
     /// Waits (bounded) until `count` lines have been written.
-    func waitForWrites(_ count: Int, within limit: Duration = .seconds(20)) async -> Bool {
+    func waitForWrites(_ count: Int, within limit: Duration = .seconds(120)) async -> Bool {  // a failure bound only
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             if writtenLines.count >= count { return true }
