@@ -30,7 +30,7 @@ struct BrowserTests {
         // An IVR call verified before the agent looks, so the list by call has a row.
         let call = FakeCall(script: "caller-auth", arguments: ["se-bankid"],
                             environment: ["agi_callerid": "+46701234567", "agi_language": "sv", "agi_uniqueid": "1764755000.31"],
-                            keypresses: [FakeKeypress(at: .seconds(3), digits: "199010109909#", gap: .milliseconds(100))], timeScale: 0.2)
+                            keypresses: [FakeKeypress(at: .seconds(1), digits: "199010109909#", gap: .milliseconds(100), afterCommand: "GET DATA")], timeScale: 0.2)
         let transcript = try await FakeAsterisk(call: call).place(through: harness.callerAuth.makeRouter(), timeout: .seconds(60))
         #expect(transcript.variables["CIBA_STATUS"] == "VERIFIED")
 

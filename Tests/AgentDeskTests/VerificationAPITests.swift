@@ -135,7 +135,7 @@ struct VerificationAPITests {
         let login = try await harness.login()
         let call = FakeCall(script: "caller-auth", arguments: ["se-bankid"],
                             environment: ["agi_callerid": "+46701234567", "agi_language": "sv", "agi_uniqueid": "1700000000.7"],
-                            keypresses: [FakeKeypress(at: .seconds(3), digits: "199010109909#", gap: .milliseconds(100))],
+                            keypresses: [FakeKeypress(at: .seconds(1), digits: "199010109909#", gap: .milliseconds(100), afterCommand: "GET DATA")],
                             timeScale: 0.2)
         let transcript = try await FakeAsterisk(call: call).place(through: harness.callerAuth.makeRouter(), timeout: .seconds(60))
         #expect(transcript.variables["CIBA_STATUS"] == "VERIFIED")

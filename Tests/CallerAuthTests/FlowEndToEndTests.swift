@@ -108,10 +108,10 @@ struct FlowEndToEndTests {
         let harness = try await FlowHarness()
         defer { Task { await harness.shutdown() } }
         // Three wrong numbers (bad check digit, bad date, too short), each ended with #.
-        // Call times leave seconds of margin around each GET DATA (prompt 2 s + timeout 5 s).
-        let call = try await harness.call(digits: "196802020576#", typeAt: .seconds(3), keypresses: [
-            FakeKeypress(at: .seconds(9), digits: "196813020575#", gap: .milliseconds(100)),
-            FakeKeypress(at: .milliseconds(15_500), digits: "12345#", gap: .milliseconds(100)),
+        // Each number is typed 1 s into its own GET DATA (prompt 2 s + timeout 5 s).
+        let call = try await harness.call(digits: "196802020576#", keypresses: [
+            FakeKeypress(at: .seconds(1), digits: "196813020575#", gap: .milliseconds(100), afterCommand: "GET DATA", afterOccurrence: 2),
+            FakeKeypress(at: .seconds(1), digits: "12345#", gap: .milliseconds(100), afterCommand: "GET DATA", afterOccurrence: 3),
         ], timeScale: 0.25)
         expectVariables(call, emptyIdentity(status: "INVALID", error: "invalid_number"))
         expectAudit(call, status: "INVALID", error: "invalid_number", numberMasked: "")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import AGI
+import AGITesting
 import StructuredLogging
 @testable import CallerAuth
 
@@ -67,10 +68,24 @@ struct FlowVerificationRecordTests {
     @Test func aReplyTimeoutIsRecordedAsAnAGIFailure() async throws {
         let harness = try await FlowHarness()
         defer { Task { await harness.shutdown() } }
-        // STREAM FILE ciba/open-app plays 2 s; commands without their own timeout get 300 ms.
+        // Commands without their own timeout get 300 ms of the manual clock, which moves only
+        // once the verification runs: then, step by step, until the command in flight (or the
+        // next one) times out. Nothing depends on how fast this machine is.
         var limits = AGISessionLimits()
         limits.defaultReplyTimeout = .milliseconds(300)
-        let call = try await harness.call(digits: nil, variables: ["CIBA_ID_NUMBER": "196802020575"], timeScale: 1.0, limits: limits)
+        let clock = ManualDeadlineClock()
+        let engine = harness.service.engine
+        let ticker = Task {
+            let deadline = ContinuousClock.now + .seconds(120)
+            while await engine.activeCount == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
+            while !Task.isCancelled, ContinuousClock.now < deadline {
+                clock.advance(by: .milliseconds(100))
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        defer { ticker.cancel() }
+        let call = try await harness.call(digits: nil, variables: ["CIBA_ID_NUMBER": "196802020575"], timeScale: 1.0, limits: limits, clock: clock)
+        ticker.cancel()
         let audit = try #require(call.audit)
         #expect(audit.status == "ERROR")
         #expect(audit.error == "agi_failed")

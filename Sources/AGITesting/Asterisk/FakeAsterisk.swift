@@ -28,14 +28,18 @@ public final class FakeAsterisk: Sendable {
     /// Runs the call against `router` in memory: an `AGISession` on one end of an in-memory
     /// pipe, the fake on the other. Returns once the session has ended too (or after a short
     /// grace if the handler ignores cancellation).
+    ///
+    /// - Parameter clock: the session's deadline clock (a `ManualDeadlineClock` makes reply
+    ///   timeouts happen exactly when the test advances it).
     public func place(
         through router: AGIRouter, limits: AGISessionLimits = AGISessionLimits(),
+        clock: any AGIDeadlineClock = SocketLoopDeadlineClock(),
         logger: Logger = .disabled, timeout: Duration = .seconds(120)
     ) async throws -> CallTranscript {
         let (server, asterisk) = InMemoryTransport.pair()
         let sessionID = "fake-\(FakeAsterisk.nextSequence())"
         let session = Task {
-            await AGISession.run(transport: server, router: router, limits: limits, logger: logger, sessionID: sessionID)
+            await AGISession.run(transport: server, router: router, limits: limits, clock: clock, logger: logger, sessionID: sessionID)
         }
         let transcript = await run(over: asterisk, serverAddress: "127.0.0.1:4573", timeout: timeout)
         await FakeAsterisk.wait(for: session, atMost: .seconds(5))

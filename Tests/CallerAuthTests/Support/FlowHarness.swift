@@ -58,28 +58,31 @@ final class FlowHarness: Sendable {
         return configuration
     }
 
-    /// Places a call: `digits` typed at `typeAt` (call time), optional hang-up, all waits scaled.
+    /// Places a call: `digits` typed `typeAt` (call time) after the first GET DATA starts,
+    /// optional hang-up, all waits scaled.
     ///
-    /// Digits pressed while no digit-reading command runs are lost (as in Asterisk), so the
-    /// default `typeAt` (3 s, during the 2 s prompt + 5 s timeout of GET DATA) leaves the server
-    /// 600 ms of real time to get there even on a loaded machine.
-    func call(profile: String? = "se-bankid", options: String? = nil, digits: String? = nil, typeAt: Duration = .seconds(3),
+    /// Digits pressed while no digit-reading command runs are lost (as in Asterisk), so they
+    /// are tied to the GET DATA that reads them: a slow machine cannot make the caller type
+    /// before the server asks.
+    func call(profile: String? = "se-bankid", options: String? = nil, digits: String? = nil, typeAt: Duration = .seconds(1),
               keypresses extra: [FakeKeypress] = [], hangupAt: Duration? = nil, variables: [String: String] = [:],
               callerID: String = "+46701234567", language: String = "sv", script: String = "caller-auth",
               answered: Bool = true, timeScale: Double = 0.2, linkedID: String? = nil,
-              limits: AGISessionLimits = AGISessionLimits()) async throws -> Call {
+              limits: AGISessionLimits = AGISessionLimits(),
+              clock: any AGIDeadlineClock = SocketLoopDeadlineClock()) async throws -> Call {
         var arguments: [String] = []
         if let profile { arguments.append(profile) }
         if let options { if arguments.isEmpty { arguments.append("") }; arguments.append(options) }
         var keypresses = extra
-        if let digits { keypresses.insert(FakeKeypress(at: typeAt, digits: digits, gap: .milliseconds(100)), at: 0) }
+        if let digits { keypresses.insert(FakeKeypress(at: typeAt, digits: digits, gap: .milliseconds(100), afterCommand: "GET DATA"), at: 0) }
         let fake = FakeCall(script: script, arguments: arguments,
                             environment: ["agi_callerid": callerID, "agi_language": language],
                             variables: variables, answered: answered, keypresses: keypresses, hangupAt: hangupAt,
                             timeScale: timeScale, linkedID: linkedID)
         let before = audit.records.count
-        let transcript = try await FakeAsterisk(call: fake).place(through: service.makeRouter(), limits: limits,
-                                                                 logger: Logger(handler: logs, level: .debug), timeout: .seconds(60))
+        let transcript = try await FakeAsterisk(call: fake).place(through: service.makeRouter(), limits: limits, clock: clock,
+                                                                 logger: Logger(handler: logs, level: .debug),
+                                                                 timeout: .seconds(300))  // a failure bound only
         let records = audit.records
         return Call(transcript: transcript, audit: records.count > before ? records[before] : nil)
     }
