@@ -12,7 +12,8 @@ struct AMIClientTests {
     static func configuration(_ server: FakeAMIServer, secret: String = AMIClientTests.secret) -> AMIClientConfiguration {
         var configuration = AMIClientConfiguration(address: server.address, username: "ciba-agi", secret: AMISecret(secret))
         configuration.reconnect = AMIReconnectPolicy(initial: .milliseconds(5), maximum: .milliseconds(40))
-        configuration.actionTimeout = .seconds(5)
+        configuration.actionTimeout = .seconds(60)  // failure bounds only (a slow login must not cause a reconnect)
+        configuration.connectTimeout = .seconds(60)
         return configuration
     }
 

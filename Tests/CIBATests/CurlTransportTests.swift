@@ -46,7 +46,7 @@ final class SilentServer: @unchecked Sendable {
 
 @Suite("CurlTransport against real local sockets (plain HTTP)", .serialized)
 struct CurlTransportTests {
-    static func get(_ url: String, timeout: Duration = .seconds(5)) -> HTTPTransportRequest {
+    static func get(_ url: String, timeout: Duration = .seconds(60)) -> HTTPTransportRequest {  // a failure bound only
         HTTPTransportRequest(method: "GET", url: URL(string: url)!, timeout: timeout)
     }
 

@@ -172,10 +172,10 @@ struct RedisBrokenServerTests {
         try TCPListener.listen(on: SocketAddress(ip: .v4(127, 0, 0, 1), port: 0))
     }
 
-    func client(_ listener: TCPListener, timeout: Duration = .milliseconds(200)) -> RedisClient {
+    func client(_ listener: TCPListener, timeout: Duration = .milliseconds(200), connectTimeout: Duration = .milliseconds(300)) -> RedisClient {
         RedisClient(configuration: RedisClientConfiguration(
             endpoint: RedisEndpoint(host: "127.0.0.1", port: listener.localAddress.port), timeout: timeout,
-            connectTimeout: .milliseconds(300), poolSize: 1, backoff: ReconnectBackoff(initial: .zero, maximum: .zero, jitter: 0)))
+            connectTimeout: connectTimeout, poolSize: 1, backoff: ReconnectBackoff(initial: .zero, maximum: .zero, jitter: 0)))
     }
 
     @Test func aServerThatNeverAnswersTimesOut() async throws {
@@ -197,12 +197,13 @@ struct RedisBrokenServerTests {
             defer { listener.close() }
             let serve = Task {
                 let connection = try await listener.accept()
-                _ = try await connection.read(timeout: .seconds(5))
+                _ = try await connection.read(timeout: .seconds(60))
                 try await connection.write(Array(reply.utf8))
-                _ = try? await connection.read(timeout: .seconds(5))  // until the client closes
+                _ = try? await connection.read(timeout: .seconds(60))  // until the client closes
                 connection.close()
             }
-            let client = client(listener, timeout: .seconds(5))
+            // Long timeouts: failure bounds only; the garbage must be refused as such, not time out.
+            let client = client(listener, timeout: .seconds(60), connectTimeout: .seconds(60))
             await #expect { try await client.ping() } throws: { ($0 as? RedisError)?.kind == .protocolViolation }
             client.shutdown()
             try await serve.value

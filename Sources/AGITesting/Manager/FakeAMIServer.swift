@@ -86,7 +86,7 @@ public final class FakeAMIServer: Sendable {
     public var snapshot: FakeAMISnapshot { state.withLock { $0.snapshot } }
 
     /// Returns true as soon as `predicate` holds for the journal, false after `timeout`.
-    public func waitUntil(timeout: Duration = .seconds(10), _ predicate: @escaping @Sendable (FakeAMISnapshot) -> Bool) async -> Bool {
+    public func waitUntil(timeout: Duration = .seconds(120), _ predicate: @escaping @Sendable (FakeAMISnapshot) -> Bool) async -> Bool {
         let id = state.withLock { s -> UInt64 in
             s.nextWaiter += 1
             return s.nextWaiter
