@@ -18,12 +18,15 @@ struct DeskOverTLSTests {
         return HTTPTransportRequest(method: method, url: url, headers: all, body: Array((json ?? "").utf8), timeout: .seconds(60))
     }
 
+    static func settings(_ harness: DeskHarness, certificate: String, key: String) throws -> AgentDeskSettings {
+        AgentDeskSettings(listen: try SocketAddress.parse("127.0.0.1:0"), agentsFile: harness.agentsFile,
+                          tlsCertificateFile: certificate, tlsKeyFile: key, pageDirectory: AgentPage.sourceDirectory)
+    }
+
     @Test func loginOverTLSSetsASecureHostCookieThatWorks() async throws {
         let harness = try await DeskHarness()
         let pki = try TestCertificateAuthority.make(in: harness.directory + "/pki")
-        let settings = AgentDeskSettings(listen: try SocketAddress.parse("127.0.0.1:0"), agentsFile: harness.agentsFile,
-                                         tlsCertificateFile: pki.serverCertificateFile, tlsKeyFile: pki.serverKeyFile,
-                                         pageDirectory: AgentPage.sourceDirectory)
+        let settings = try Self.settings(harness, certificate: pki.serverCertificateFile, key: pki.serverKeyFile)
         let desk = try AgentDeskServer(settings: settings, engine: harness.callerAuth.engine, profiles: SimulatedSetup.profiles,
                                        audit: harness.audit, logger: Logger(handler: harness.logs, level: .debug))
         let address = try await desk.start()
@@ -64,9 +67,7 @@ struct DeskOverTLSTests {
     @Test func aKeyThatIsNotTheCertificatesStopsTheDeskNamingTheFile() async throws {
         let harness = try await DeskHarness()
         let pki = try TestCertificateAuthority.make(in: harness.directory + "/pki")
-        let settings = AgentDeskSettings(listen: try SocketAddress.parse("127.0.0.1:0"), agentsFile: harness.agentsFile,
-                                         tlsCertificateFile: pki.serverCertificateFile, tlsKeyFile: pki.clientKeyFile,
-                                         pageDirectory: AgentPage.sourceDirectory)
+        let settings = try Self.settings(harness, certificate: pki.serverCertificateFile, key: pki.clientKeyFile)
         var message = ""
         do {
             _ = try AgentDeskServer(settings: settings, engine: harness.callerAuth.engine, profiles: SimulatedSetup.profiles,

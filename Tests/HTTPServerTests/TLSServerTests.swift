@@ -23,7 +23,7 @@ private func tlsEchoHandler(_ request: HTTPRequest) async -> HTTPResponse {
 
 /// An https server on a free loopback port with a fresh test PKI; always shut down.
 private func withTLSServer(
-    _ policy: TLSServerConfiguration.ClientCertificatePolicy? = nil,
+    _ policy: @escaping (TestCertificateFiles) -> TLSServerConfiguration.ClientCertificatePolicy = { _ in .none },
     limits: HTTPServerLimits = HTTPServerLimits(),
     _ body: (SocketAddress, TestCertificateFiles, HTTPServer) async throws -> Void
 ) async throws {
@@ -31,7 +31,7 @@ private func withTLSServer(
     defer { try? FileManager.default.removeItem(atPath: pki.directory) }
     let configuration = TLSServerConfiguration(
         certificateChainFile: pki.serverCertificateFile, privateKeyFile: pki.serverKeyFile,
-        clientCertificates: policy ?? .none)
+        clientCertificates: policy(pki))
     let server = HTTPServer(
         listen: try SocketAddress.parse("127.0.0.1:0"), limits: limits, tls: try TLSServerContext(configuration),
         logger: .disabled, handler: tlsEchoHandler)
@@ -85,10 +85,7 @@ private func getEcho(_ client: RawHTTPClient) async throws -> TLSEcho? {
     }
 
     @Test func requireModeRefusesAClientWithoutCertificate() async throws {
-        let dir = try TestCertificateAuthority.temporaryDirectory("https-require")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let pki = try TestCertificateAuthority.make(in: dir)
-        try await withRequireServer(pki) { address in
+        try await withTLSServer({ .require(trustedCAFile: $0.caCertificateFile) }) { address, pki, _ in
             // TLS 1.3: the client's handshake finishes before the server checks the certificate;
             // the refusal shows on the first read (an alert or the connection closed).
             let outcome: TLSEcho?
@@ -112,7 +109,7 @@ private func getEcho(_ client: RawHTTPClient) async throws -> TLSEcho? {
     }
 
     @Test func requestModeAcceptsASelfSignedCertificateAsUnverified() async throws {
-        try await withTLSServer(.request(trustedCAFile: nil)) { address, pki, _ in
+        try await withTLSServer({ _ in .request(trustedCAFile: nil) }) { address, pki, _ in
             let selfSigned = try CertificateAuthority.selfSignedClientCertificate(commonName: "self-signed-client")
                 .write(in: pki.directory, named: "self-signed")
             let tls = try await connectTLS(address, pki: pki, certificate: (selfSigned.certificateFile, selfSigned.keyFile))
@@ -160,20 +157,4 @@ private func getEcho(_ client: RawHTTPClient) async throws -> TLSEcho? {
         #expect(!echo.secure)
         await server.shutdown()
     }
-}
-
-private func withRequireServer(_ pki: TestCertificateFiles, _ body: (SocketAddress) async throws -> Void) async throws {
-    let configuration = TLSServerConfiguration(
-        certificateChainFile: pki.serverCertificateFile, privateKeyFile: pki.serverKeyFile,
-        clientCertificates: .require(trustedCAFile: pki.caCertificateFile))
-    let server = HTTPServer(
-        listen: try SocketAddress.parse("127.0.0.1:0"), tls: try TLSServerContext(configuration), logger: .disabled, handler: tlsEchoHandler)
-    let address = try server.start()
-    do {
-        try await body(address)
-    } catch {
-        await server.shutdown()
-        throw error
-    }
-    await server.shutdown()
 }
