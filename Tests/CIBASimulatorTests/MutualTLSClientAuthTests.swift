@@ -48,7 +48,7 @@ final class MutualTLSSimulator: Sendable {
         }
         let response = try await transport.send(HTTPTransportRequest(
             method: "POST", url: issuer.appendingPathComponent(String(path.dropFirst())), headers: headers,
-            body: Array(FormURLEncoding.encode(fields).utf8), timeout: .seconds(20)))
+            body: Array(FormURLEncoding.encode(fields).utf8), timeout: .seconds(60)))
         let json = (try? JSONValue.parse(response.body))?.objectValue ?? [:]
         return (response.status, json)
     }
@@ -98,7 +98,7 @@ struct MutualTLSClientAuthTests {
         }
         let transport = try CurlTransport(settings: TransportSettings(caFile: simulator.pki.caCertificateFile))
         let response = try await transport.send(HTTPTransportRequest(
-            method: "GET", url: simulator.issuer.appendingPathComponent(".well-known/openid-configuration"), timeout: .seconds(20)))
+            method: "GET", url: simulator.issuer.appendingPathComponent(".well-known/openid-configuration"), timeout: .seconds(60)))
         await simulator.stop()
         #expect(simulator.issuer.scheme == "https")
         let metadata = try #require(try JSONValue.parse(response.body).objectValue)

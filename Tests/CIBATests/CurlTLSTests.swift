@@ -54,7 +54,7 @@ final class ALPNLog: Sendable {
 @Suite("CurlTransport over real TLS on loopback")
 struct CurlTLSTests {
     static func get(_ url: URL) -> HTTPTransportRequest {
-        HTTPTransportRequest(method: "GET", url: url, timeout: .seconds(20))
+        HTTPTransportRequest(method: "GET", url: url, timeout: .seconds(60))
     }
 
     static func failure(_ settings: TransportSettings, _ url: URL) async throws -> HTTPTransportError? {
@@ -184,7 +184,7 @@ struct CurlTLSTests {
         defer { listener.close() }
         let probe = Task { () -> String? in
             let tcp = try await listener.accept()
-            let tls = try await TLSConnection.accept(tcp, context: context, timeout: .seconds(20))
+            let tls = try await TLSConnection.accept(tcp, context: context, timeout: .seconds(60))
             defer { tls.close() }
             return tls.negotiatedProtocol
         }

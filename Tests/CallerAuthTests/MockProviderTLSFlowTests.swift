@@ -75,7 +75,7 @@ struct MockProviderTLSFlowTests {
         let withCA = try Self.loadProvider(block, directory: directory)
         var withoutCA = withCA
         withoutCA.transport.caFile = nil
-        let request = HTTPTransportRequest(method: "GET", url: issuer.appendingPathComponent(".well-known/openid-configuration"), timeout: .seconds(20))
+        let request = HTTPTransportRequest(method: "GET", url: issuer.appendingPathComponent(".well-known/openid-configuration"), timeout: .seconds(60))
         let trusted = try await CurlTransport(settings: withCA.transport).send(request)
         var refusal: HTTPTransportError?
         do { _ = try await CurlTransport(settings: withoutCA.transport).send(request) } catch let error as HTTPTransportError { refusal = error }

@@ -52,8 +52,8 @@ private func connectTLS(
     configuration.certificateChainFile = certificate?.file
     configuration.privateKeyFile = certificate?.key
     configuration.alpnProtocols = ["http/1.1"]
-    let tcp = try await TCPConnection.connect(to: address, timeout: .seconds(15))
-    return try await TLSConnection.connect(tcp, context: try TLSClientContext(configuration), serverName: "localhost", timeout: .seconds(15))
+    let tcp = try await TCPConnection.connect(to: address, timeout: .seconds(60))
+    return try await TLSConnection.connect(tcp, context: try TLSClientContext(configuration), serverName: "localhost", timeout: .seconds(60))
 }
 
 private func getEcho(_ stream: any ByteStream) async throws -> TLSEcho? {
@@ -129,9 +129,9 @@ private func getEcho(_ client: RawHTTPClient) async throws -> TLSEcho? {
         var limits = HTTPServerLimits()
         limits.handshakeTimeout = .milliseconds(300)
         try await withTLSServer(limits: limits) { address, pki, _ in
-            let silent = RawHTTPClient(stream: try await TCPConnection.connect(to: address, timeout: .seconds(15)))
+            let silent = RawHTTPClient(stream: try await TCPConnection.connect(to: address, timeout: .seconds(60)))
             // The server closes it (EOF), long before the 15 s failure bound.
-            #expect(await silent.isClosedByServer(within: .seconds(15)))
+            #expect(await silent.isClosedByServer(within: .seconds(60)))
             let tls = try await connectTLS(address, pki: pki)
             defer { tls.close() }
             #expect(try await getEcho(tls)?.secure == true)
@@ -142,7 +142,7 @@ private func getEcho(_ client: RawHTTPClient) async throws -> TLSEcho? {
         try await withTLSServer { address, pki, _ in
             let plain = try await RawHTTPClient(address)
             try await plain.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
-            #expect(try await plain.readResponse(timeout: .seconds(15)) == nil)
+            #expect(try await plain.readResponse(timeout: .seconds(60)) == nil)
             let tls = try await connectTLS(address, pki: pki)
             defer { tls.close() }
             #expect(try await getEcho(tls)?.secure == true)
@@ -153,7 +153,7 @@ private func getEcho(_ client: RawHTTPClient) async throws -> TLSEcho? {
         let server = HTTPServer(listen: try SocketAddress.parse("127.0.0.1:0"), logger: .disabled, handler: tlsEchoHandler)
         let address = try server.start()
         #expect(server.scheme == "http")
-        let echo = try #require(try await getEcho(try await TCPConnection.connect(to: address, timeout: .seconds(15))))
+        let echo = try #require(try await getEcho(try await TCPConnection.connect(to: address, timeout: .seconds(60))))
         #expect(!echo.secure)
         await server.shutdown()
     }
