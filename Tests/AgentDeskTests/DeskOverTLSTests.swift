@@ -78,4 +78,25 @@ struct DeskOverTLSTests {
         await harness.shutdown()
         #expect(message.hasPrefix("agentTLSCertificateFile/agentTLSKeyFile: private key \(pki.clientKeyFile) does not belong to the certificate"))
     }
+
+    @Test func plainHTTPOnlyOnLoopbackTLSOnAnyAddress() throws {
+        let directory = try TestCertificateAuthority.temporaryDirectory("desk-listen")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let pki = try TestCertificateAuthority.make(in: directory)
+        try "".write(toFile: directory + "/agents", atomically: true, encoding: .utf8)
+        func load(_ listen: String, tls: Bool) throws -> Configuration {
+            let files = tls ? #", "agentTLSCertificateFile": "\#(pki.serverCertificateFile)", "agentTLSKeyFile": "\#(pki.serverKeyFile)""# : ""
+            let json = """
+            {"auditLog": null, "provider": {"issuer": "https://idp.example", "clientId": "c1", "clientSecret": "s"},
+             "profiles": {"se": {"numberKind": "se-personnummer"}},
+             "agentListen": "\(listen)", "agentsFile": "\(directory)/agents"\(files)}
+            """
+            return try ConfigurationLoader.load(data: Data(json.utf8), baseDirectory: directory, environment: [:])
+        }
+        var problems: [String] = []
+        do { _ = try load("0.0.0.0:8443", tls: false) } catch let error as ConfigurationError { problems = error.problems.map(\.path) }
+        #expect(problems == ["agentListen"])
+        #expect(try load("0.0.0.0:8443", tls: true).agentDesk?.servesTLS == true)
+        #expect(try load("127.0.0.1:8470", tls: false).agentDesk?.servesTLS == false)
+    }
 }
