@@ -98,6 +98,15 @@ enum CheckConfigCommand {
             }
         }
 
+        if let ami = configuration.ami {
+            switch await AMIProbe.check(ami) {
+            case .loggedIn(let version):
+                print("ok: ami: logged in to \(ami.address) as \(ami.username) (manager protocol \(version))")
+            case .failed(let reason):
+                print("warning: ami: \(reason) (queue mode still works, by polling only: no hang-up cancel, no Setvar/UserEvent)")
+            }
+        }
+
         print("warning: install the prompts on every Asterisk: sounds/<en|sv|nb>/ciba/*.wav into \(soundsDirectory)/<lang>/ciba/ (a missing prompt makes AGISTATUS FAILURE)")
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: soundsDirectory, isDirectory: &isDirectory), isDirectory.boolValue {

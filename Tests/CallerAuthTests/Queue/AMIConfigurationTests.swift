@@ -1,5 +1,8 @@
 import Foundation
 import Testing
+import AGITesting
+import AMI
+import Sockets
 @testable import CallerAuth
 
 /// The `ami` block: loopback only (the manager protocol is clear text), the secret from a
@@ -76,5 +79,35 @@ struct AMIConfigurationTests {
             #expect(problems.contains { $0.path == path }, "\(block): \(problems)")
             #expect(!problems.contains { $0.description.contains(Self.secret) })
         }
+    }
+}
+
+/// `check-config`'s AMI line: one bounded login attempt.
+@Suite("ami probe")
+struct AMIProbeTests {
+    @Test func loginAcceptedRefusedAndNobodyListening() async throws {
+        let server = try FakeAMIServer(settings: .init(users: ["ciba-agi": AMIConfigurationTests.secret]))
+        defer { server.stop() }
+        let good = AMISettings(address: server.address, username: "ciba-agi", secret: AMISecret(AMIConfigurationTests.secret))
+        #expect(await AMIProbe.check(good) == .loggedIn(version: "11.0.0"))
+        #expect(await server.waitUntil(timeout: .seconds(60)) { $0.actions(named: "Logoff").count == 1 }, "it logs off again")
+
+        let wrong = AMISettings(address: server.address, username: "ciba-agi", secret: AMISecret("not-it"))
+        guard case .failed(let reason) = await AMIProbe.check(wrong) else {
+            Issue.record("a refused login must fail")
+            return
+        }
+        #expect(reason.contains("refused the login"))
+        #expect(!reason.contains("not-it"))
+
+        let listener = try TCPListener.listen(on: try SocketAddress.parse("127.0.0.1:0"))
+        let closed = listener.localAddress
+        listener.close()
+        let nobody = AMISettings(address: closed, username: "ciba-agi", secret: AMISecret("x"))
+        guard case .failed(let unreachable) = await AMIProbe.check(nobody) else {
+            Issue.record("nobody listening must fail")
+            return
+        }
+        #expect(unreachable.contains("cannot connect"))
     }
 }
