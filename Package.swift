@@ -92,6 +92,13 @@ let package = Package(
             path: "Benchmarks/fastagi-reference-server",
             swiftSettings: strict
         ),
+        // The shared store's rate-limit check and state-change publish against a real redis-server.
+        .executableTarget(
+            name: "shared-state-benchmark",
+            dependencies: ["CallerAuth", "RESP", "RedisTesting", "StructuredLogging"],
+            path: "Benchmarks/shared-state",
+            swiftSettings: strict
+        ),
 
         // Tests mirror the modules.
         .testTarget(name: "StructuredLoggingTests", dependencies: ["StructuredLogging"], swiftSettings: strict),
