@@ -54,7 +54,7 @@ guard await a.verifications.waitUntilSubscribed(timeout: .seconds(10)), await b.
 }
 let clock = ContinuousClock()
 
-// The in-process baseline.
+// The in-process baseline (the same 11,000 keys in the window as below).
 let memory = AuthenticationRateLimits(perCaller: 100_000, perNumber: 100_000)
 var samples: [Double] = []
 for i in 0..<(iterations + 500) {

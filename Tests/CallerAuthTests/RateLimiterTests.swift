@@ -59,3 +59,20 @@ struct RateLimiterTests {
         #expect(limits.admit(callerID: "anonymous", number: "3") == .refused(which: ["caller"]))
     }
 }
+
+extension RateLimiterTests {
+    /// Many live keys (a busy call center: thousands of callers and numbers in 10 minutes) must
+    /// not make every check scan the whole table; expired keys still go once the table has doubled.
+    @Test func manyKeysArePrunedInBatchesNotOnEveryCheck() {
+        let time = ManualTime()
+        let limiter = SlidingWindowRateLimiter(window: .seconds(600), now: { time.now })
+        for i in 0..<5000 { #expect(limiter.acquire([("old-\(i)", 1)]).isEmpty) }
+        #expect(limiter.keyCount == 5000)  // all live: kept
+        time.advance(.seconds(601))
+        for i in 0..<4000 { #expect(limiter.acquire([("new-\(i)", 1)]).isEmpty) }
+        // The full prune ran when the table passed twice the 4,097 keys left by the first one:
+        // every old key is gone, every new one is there.
+        #expect(limiter.keyCount == 4000)
+        #expect(limiter.count("new-0") == 1 && limiter.count("old-0") == 0)
+    }
+}

@@ -14,6 +14,9 @@ public final class SlidingWindowRateLimiter: Sendable {
     public let window: Duration
     private let now: @Sendable () -> ContinuousClock.Instant
     private let events = Mutex<[String: [ContinuousClock.Instant]]>([:])
+    /// Keys left after the last full prune: the next one runs when the table has doubled since,
+    /// so a table with many live keys is not scanned on every call (amortised O(1) per call).
+    private let keysAfterFullPrune = Mutex(0)
 
     public init(window: Duration = .seconds(600), now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
         self.window = window
@@ -29,6 +32,9 @@ public final class SlidingWindowRateLimiter: Sendable {
         }
     }
 
+    /// Keys held (expired ones included until a prune), for tests of the memory bound.
+    var keyCount: Int { events.withLock { $0.count } }
+
     /// Records one event for every key in `keys` if, for each, fewer than its limit are
     /// already in the window. Either all are recorded or none (so a refused call does not
     /// use up the budget of the other key). Returns the keys that were over their limit.
@@ -42,7 +48,12 @@ public final class SlidingWindowRateLimiter: Sendable {
             }
             guard refused.isEmpty else { return refused }
             for (key, _) in keys { table[key, default: []].append(t) }
-            if table.count > 4096 { Self.pruneAll(&table, now: t, window: window) }
+            let threshold = keysAfterFullPrune.withLock { max(4096, $0 * 2) }
+            if table.count > threshold {
+                Self.pruneAll(&table, now: t, window: window)
+                let left = table.count
+                keysAfterFullPrune.withLock { $0 = left }
+            }
             return []
         }
     }

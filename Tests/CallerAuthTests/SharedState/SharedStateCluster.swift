@@ -21,13 +21,6 @@ final class ManualWallClock: Sendable {
     var closure: @Sendable () -> Date { { [self] in now } }
 }
 
-/// A monotonic clock the test moves by hand (each server's own fallback window).
-final class ManualInstantClock: Sendable {
-    private let current = Mutex(ContinuousClock.now)
-    func advance(_ duration: Duration) { current.withLock { $0 = $0 + duration } }
-    var closure: @Sendable () -> ContinuousClock.Instant { { [self] in current.withLock { $0 } } }
-}
-
 /// One real Redis, one simulated provider and `count` caller-auth servers sharing the store:
 /// the situation of `hagi://` spreading calls over several `ciba-agi`s. Every log line of every
 /// server is kept (privacy checks); the clocks are the test's.
@@ -41,7 +34,8 @@ final class SharedStateCluster: Sendable {
     let audit = InMemoryAuditSink()
     let logs = InMemoryLogHandler()
     let wallClock = ManualWallClock()
-    let localClocks: [ManualInstantClock]
+    /// Each server's own fallback window's clock.
+    let localClocks: [ManualTime]
     private let nextServer = Mutex(0)
 
     static let number = "196802020575"
@@ -64,15 +58,15 @@ final class SharedStateCluster: Sendable {
         timing.digitTimeout = .seconds(30)
         var connections: [SharedStateConnection] = []
         var services: [CallerAuthService] = []
-        var clocks: [ManualInstantClock] = []
+        var clocks: [ManualTime] = []
         for index in 0..<count {
-            let localClock = ManualInstantClock()
+            let localClock = ManualTime()
             let serverLogger = logger.with("instance", String(index))
             // No pause before reconnecting the pool: a restarted store is used by the very next
             // command (deterministic "limits resume"); the subscription retries every few ms.
             let connection = try SharedStateConnection(
                 settings: settings, rateLimits: rateLimits, retentionMinutes: configuration.verificationRetentionMinutes,
-                logger: serverLogger, serverID: "server-\(index)", now: wallClock.closure, localNow: localClock.closure,
+                logger: serverLogger, serverID: "server-\(index)", now: wallClock.closure, localNow: { localClock.now },
                 backoff: ReconnectBackoff(initial: .zero, maximum: .zero, jitter: 0),
                 subscriberBackoff: ReconnectBackoff(initial: .milliseconds(5), maximum: .milliseconds(20), jitter: 0))
             connection.start()
