@@ -78,12 +78,14 @@ extension SharedStateConnection {
     /// `check-config`: connects once (TCP, TLS, AUTH, SELECT, PING) and says in one line
     /// whether the store is usable: `ok: ...` or `problem: sharedState: ...` (a wrong password
     /// is named as such; the password itself never appears).
-    public static func checkConfiguration(_ settings: SharedStateSettings, connectTimeout: Duration = .seconds(3)) async -> (usable: Bool, line: String) {
+    ///
+    /// `connectTimeout` nil: 3 s, or `timeoutMilliseconds` when that is longer.
+    public static func checkConfiguration(_ settings: SharedStateSettings, connectTimeout: Duration? = nil) async -> (usable: Bool, line: String) {
         let configuration: RedisClientConfiguration
         do {
             var base = try clientConfiguration(settings)
             base.poolSize = 1
-            base.connectTimeout = connectTimeout
+            base.connectTimeout = connectTimeout ?? max(.seconds(3), settings.timeout)
             base.timeout = max(settings.timeout, .seconds(1))
             configuration = base
         } catch {
