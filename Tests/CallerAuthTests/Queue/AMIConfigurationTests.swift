@@ -82,18 +82,18 @@ struct AMIConfigurationTests {
     }
 }
 
-/// `check-config`'s AMI line: one bounded login attempt.
+/// `check-config`'s AMI line: one bounded login attempt (60 s bounds in the test: a loaded machine is slow, never wrong).
 @Suite("ami probe")
 struct AMIProbeTests {
     @Test func loginAcceptedRefusedAndNobodyListening() async throws {
         let server = try FakeAMIServer(settings: .init(users: ["ciba-agi": AMIConfigurationTests.secret]))
         defer { server.stop() }
         let good = AMISettings(address: server.address, username: "ciba-agi", secret: AMISecret(AMIConfigurationTests.secret))
-        #expect(await AMIProbe.check(good) == .loggedIn(version: "11.0.0"))
+        #expect(await AMIProbe.check(good, timeout: .seconds(60)) == .loggedIn(version: "11.0.0"))
         #expect(await server.waitUntil(timeout: .seconds(60)) { $0.actions(named: "Logoff").count == 1 }, "it logs off again")
 
         let wrong = AMISettings(address: server.address, username: "ciba-agi", secret: AMISecret("not-it"))
-        guard case .failed(let reason) = await AMIProbe.check(wrong) else {
+        guard case .failed(let reason) = await AMIProbe.check(wrong, timeout: .seconds(60)) else {
             Issue.record("a refused login must fail")
             return
         }
@@ -104,7 +104,7 @@ struct AMIProbeTests {
         let closed = listener.localAddress
         listener.close()
         let nobody = AMISettings(address: closed, username: "ciba-agi", secret: AMISecret("x"))
-        guard case .failed(let unreachable) = await AMIProbe.check(nobody) else {
+        guard case .failed(let unreachable) = await AMIProbe.check(nobody, timeout: .seconds(60)) else {
             Issue.record("nobody listening must fail")
             return
         }
