@@ -6,10 +6,14 @@ import Testing
 
 /// Runs each fixture's recorded server side (the `>>` lines at their recorded times, the
 /// close at the end) against FakeAsterisk and compares the fake's answers with what the real
-/// Asterisk 22 answered. Ids come from the fixture's own environment; `endpos` of an
-/// interrupted playback depends on timing and is compared with a tolerance.
+/// Asterisk 22 answered. Ids come from the fixture's own environment.
+///
+/// Time is virtual (``FakeTimeline``): before each recorded line the fake's call time moves to
+/// that line's recorded time (and on, timer by timer, while the server waits for a reply), so
+/// prompts, digit timeouts and keypresses happen exactly where they did in the recording,
+/// however loaded the machine is (real time used to turn a busy CI box into wrong answers).
 @Suite struct FakeAsteriskFixtureTests {
-    static let scale = 1.0  // real time: under a parallel test load, a compressed clock turns scheduling noise into wrong answers
+    static let scale = 1.0
 
     /// What the caller did in each recording (from the `call.sh` line and the reply times).
     static func call(for fixture: Fixture) throws -> FakeCall {
@@ -68,13 +72,29 @@ import Testing
         }
     }
 
+    /// Moves the fake's call time to `callTime` and then, while the replies the recorded server
+    /// had before its next step are missing (it waits for one), on to the fake's next timer:
+    /// the time that passes while a server waits for Asterisk. Returns when they are there or
+    /// nothing more can happen.
+    static func settle(_ timeline: FakeTimeline, at callTime: Duration, server: InMemoryTransport,
+                       collector: LineCollector, needed: Int) async {
+        var target = callTime
+        while true {
+            let next = await timeline.advance(to: target)
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in server.afterPendingDeliveries { done.resume() } }
+            if collector.lines.count >= needed { return }
+            guard let next else { return }
+            target = next
+        }
+    }
+
     static func sameReply(_ actual: String, _ recorded: String) -> Bool {
         if actual == recorded { return true }
         guard let a = actual.range(of: "endpos="), let r = recorded.range(of: "endpos="),
               actual[..<a.lowerBound] == recorded[..<r.lowerBound],
               let av = Int(actual[a.upperBound...]), let rv = Int(recorded[r.upperBound...]) else { return false }
-        // Scheduling jitter is multiplied by 1/scale in call time; allow half a second.
-        return abs(av - rv) <= max(4000, rv / 5)
+        // Virtual time: only the recording's own timing noise is left; allow 100 ms (800 samples).
+        return abs(av - rv) <= 800
     }
 
     @Test(arguments: try FixtureLoader.all().filter(\.hasTranscript))
@@ -84,19 +104,17 @@ import Testing
         let (server, asterisk) = InMemoryTransport.pair()
         let collector = LineCollector()
         server.startReceiving(onReceive: { collector.receive($0) }, onClose: { _ in collector.close() })
-        let start = ContinuousClock.now
-        let run = Task { await fake.run(over: asterisk, serverAddress: "127.0.0.1:4573", timeout: .seconds(300)) }  // a failure bound only
+        let timeline = FakeTimeline()
+        let run = Task { await fake.run(over: asterisk, serverAddress: "127.0.0.1:4573", timeout: .seconds(300), timeline: timeline) }  // a failure bound only
 
-        // Play the recorded server: each >> line at its (scaled) time, once every << line
+        // Play the recorded server: each >> line at its recorded call time, once every << line
         // recorded before it has arrived.
         var fromAsteriskBefore = 0
         let envCount = fixture.environmentLines.count + 1
         for line in fixture.lines {
             if line.direction == .fromAsterisk { fromAsteriskBefore += 1; continue }
             let needed = fromAsteriskBefore
-            await collector.wait(until: { $0.lines.count >= needed })
-            let due = start + .microseconds(Int(line.milliseconds * 1000 * Self.scale))
-            if ContinuousClock.now < due { try await Task.sleep(until: due) }
+            await Self.settle(timeline, at: .microseconds(Int(line.milliseconds * 1000)), server: server, collector: collector, needed: needed)
             try await server.send(Array((line.text + "\n").utf8))
         }
         // Then close the way the recording server did.
@@ -105,9 +123,7 @@ import Testing
             note.split(separator: "[").dropFirst().first.flatMap { Double($0.split(separator: "m").first?.trimmingCharacters(in: .whitespaces) ?? "") }
         } ?? 0
         let beforeClose = fixture.lines.filter { $0.direction == .fromAsterisk && $0.milliseconds <= closeMs }.count
-        await collector.wait(until: { $0.lines.count >= beforeClose })
-        let due = start + .microseconds(Int(closeMs * 1000 * Self.scale))
-        if ContinuousClock.now < due { try await Task.sleep(until: due) }
+        await Self.settle(timeline, at: .microseconds(Int(closeMs * 1000)), server: server, collector: collector, needed: beforeClose)
         if closeNote?.contains("close()") == true { server.close() } else { server.shutdownWrite() }
         await collector.wait(until: { $0.closed })
         let transcript = await run.value

@@ -47,10 +47,16 @@ public final class FakeAsterisk: Sendable {
     }
 
     /// Plays the Asterisk side over any transport (its other end is the server under test).
-    public func run(over transport: any AGITransport, serverAddress: String, timeout: Duration = .seconds(120)) async -> CallTranscript {
+    ///
+    /// - Parameter timeline: virtual call time moved by the test (see ``FakeTimeline``); nil:
+    ///   real time scaled by the call's `timeScale`.
+    public func run(over transport: any AGITransport, serverAddress: String, timeout: Duration = .seconds(120),
+                    timeline: FakeTimeline? = nil) async -> CallTranscript {
         let (stream, continuation) = AsyncStream<FakeAsteriskEngine.Event>.makeStream()
         let entries = FakeEnvironmentBlock.entries(for: call, serverAddress: serverAddress, sequence: FakeAsterisk.nextSequence())
-        let engine = FakeAsteriskEngine(call: call, environment: entries, transport: transport, events: continuation)
+        let engine = FakeAsteriskEngine(call: call, environment: entries, transport: transport, events: continuation,
+                                        timeline: timeline)
+        timeline?.attach(events: continuation, transport: transport)
         transport.startReceiving(
             onReceive: { chunk in continuation.yield(.bytes(Array(chunk))) },
             onClose: { _ in continuation.yield(.closed) })
@@ -60,6 +66,7 @@ public final class FakeAsterisk: Sendable {
             if engine.finished { break }
         }
         await engine.end()
+        timeline?.end()
         return CallTranscript(
             lines: engine.lines, events: engine.notes, variables: engine.variables.values,
             agiStatus: engine.agiStatus, closedByServer: engine.closedByServer, timedOut: engine.timedOut)

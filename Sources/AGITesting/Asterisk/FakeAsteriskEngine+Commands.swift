@@ -202,7 +202,7 @@ extension FakeAsteriskEngine {
         let serial = nextSerial
         var entry = Running(serial: serial, kind: .getData(collecting: false, digits: "", maxDigits: max,
                                                           firstTimeout: first, nextTimeout: next),
-                            started: .now, timer: nil)
+                            started: now, timer: nil)
         entry.timer = prompt.isEmpty
             ? schedule(after: first, .digitTimeout(serial: serial))
             : schedule(after: call.soundDuration(prompt), .promptEnd(serial: serial))

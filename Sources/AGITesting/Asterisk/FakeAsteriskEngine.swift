@@ -10,6 +10,8 @@ final class FakeAsteriskEngine {
         case closed
         case timer(Int)
         case deadline
+        /// Virtual time only (``FakeTimeline``): run the timers due up to this call time.
+        case advance(Duration, id: Int)
     }
 
     enum TimerAction {
@@ -35,7 +37,8 @@ final class FakeAsteriskEngine {
     struct Running {
         var serial: Int
         var kind: RunningKind
-        var started: ContinuousClock.Instant
+        /// ``now`` when it started.
+        var started: Duration
         var timer: Int?
     }
 
@@ -43,6 +46,12 @@ final class FakeAsteriskEngine {
     let transport: any AGITransport
     let events: AsyncStream<Event>.Continuation
     let start: ContinuousClock.Instant
+    /// Time is the ``FakeTimeline``'s: timers wait in ``virtualTimers`` and only an
+    /// `.advance` event, ordered with the server's bytes, runs them.
+    let timeline: FakeTimeline?
+    var virtualTime: Bool { timeline != nil }
+    var virtualNow: Duration = .zero
+    var virtualTimers: [(at: Duration, id: Int)] = []
 
     var lines: [TranscriptLine] = []
     var notes: [TranscriptLine] = []
@@ -66,7 +75,8 @@ final class FakeAsteriskEngine {
     var triggers: [(prefix: String, delay: Duration, action: TimerAction, skip: Int)] = []
 
     init(call: FakeCall, environment: [(String, String)], transport: any AGITransport,
-         events: AsyncStream<Event>.Continuation) {
+         events: AsyncStream<Event>.Continuation, timeline: FakeTimeline? = nil) {
+        self.timeline = timeline
         self.call = call
         self.transport = transport
         self.events = events
@@ -79,13 +89,13 @@ final class FakeAsteriskEngine {
 
     // MARK: time
 
-    var now: Duration { ContinuousClock.now - start }
+    var now: Duration { virtualTime ? virtualNow : ContinuousClock.now - start }
 
     func scaled(_ duration: Duration) -> Duration { duration * call.timeScale }
 
-    /// Unscaled call time elapsed since `instant`, in 8 kHz samples.
-    func samples(since instant: ContinuousClock.Instant) -> Int {
-        let real = ContinuousClock.now - instant
+    /// Unscaled call time elapsed since `instant` (a ``now``), in 8 kHz samples.
+    func samples(since instant: Duration) -> Int {
+        let real = now - instant
         let (s, a) = real.components
         let seconds = (Double(s) + Double(a) / 1e18) / max(call.timeScale, 1e-9)
         return Int(seconds * 8000)
@@ -106,6 +116,10 @@ final class FakeAsteriskEngine {
         nextTimer += 1
         let id = nextTimer
         timerActions[id] = action
+        if virtualTime {
+            virtualTimers.append((at: virtualNow + real, id: id))
+            return id
+        }
         let events = self.events
         timerTasks[id] = Task {
             try? await Task.sleep(for: real)
@@ -118,6 +132,7 @@ final class FakeAsteriskEngine {
         guard let id else { return }
         timerTasks.removeValue(forKey: id)?.cancel()
         timerActions.removeValue(forKey: id)
+        virtualTimers.removeAll { $0.id == id }
     }
 
     // MARK: output
@@ -198,6 +213,17 @@ final class FakeAsteriskEngine {
             timerTasks.removeValue(forKey: id)
             guard let action = timerActions.removeValue(forKey: id) else { return }
             await fire(action)
+        case .advance(let target, let id):
+            // Earliest first (ties: in scheduling order), each at its own instant, so a timer
+            // that schedules the next one (chained keypresses) computes from the right time.
+            while !finished, let next = virtualTimers.filter({ $0.at <= target })
+                .min(by: { ($0.at, $0.id) < ($1.at, $1.id) }) {
+                virtualTimers.removeAll { $0.id == next.id }
+                virtualNow = max(virtualNow, next.at)
+                if let action = timerActions.removeValue(forKey: next.id) { await fire(action) }
+            }
+            virtualNow = max(virtualNow, target)
+            timeline?.acknowledge(id, next: finished ? nil : virtualTimers.map(\.at).min())
         }
     }
 
@@ -282,7 +308,7 @@ final class FakeAsteriskEngine {
 
     func startRunning(_ kind: RunningKind, finishAfter unscaled: Duration?) {
         nextSerial += 1
-        var entry = Running(serial: nextSerial, kind: kind, started: .now, timer: nil)
+        var entry = Running(serial: nextSerial, kind: kind, started: now, timer: nil)
         if let unscaled { entry.timer = schedule(after: unscaled, .finish(serial: nextSerial)) }
         running = entry
     }

@@ -59,6 +59,11 @@ public final class InMemoryTransport: AGITransport, Sendable {
         }
     }
 
+    /// Runs `body` on this end's delivery queue, after every chunk already on its way here.
+    public func afterPendingDeliveries(_ body: @escaping @Sendable () -> Void) {
+        queue.async(execute: body)
+    }
+
     /// Inbound bytes from the peer.
     fileprivate func deliver(_ bytes: [UInt8]) {
         let callback = state.withLock { s -> (@Sendable (ArraySlice<UInt8>) -> Void)? in
