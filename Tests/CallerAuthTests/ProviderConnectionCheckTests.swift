@@ -40,7 +40,7 @@ final class TLSProviderStandIn: Sendable {
 struct ProviderConnectionCheckTests {
     @Test func aWorkingConnectionHasNoProblem() async throws {
         let standIn = try await TLSProviderStandIn()
-        let problem = await ProviderConnectionCheck.problem(for: standIn.provider(TransportSettings(caFile: standIn.pki.caCertificateFile)))
+        let problem = await ProviderConnectionCheck.problem(for: standIn.provider(TransportSettings(caFile: standIn.pki.caCertificateFile)), timeout: .seconds(120))
         await standIn.stop()
         #expect(problem == nil)
     }
@@ -48,8 +48,8 @@ struct ProviderConnectionCheckTests {
     @Test func untrustedCertificateNamesTheMissingCA() async throws {
         let standIn = try await TLSProviderStandIn()
         let otherCA = try TestCertificateAuthority.make(in: standIn.pki.directory + "/other")
-        let systemStore = await ProviderConnectionCheck.problem(for: standIn.provider(TransportSettings()))
-        let wrongCA = await ProviderConnectionCheck.problem(for: standIn.provider(TransportSettings(caFile: otherCA.caCertificateFile)))
+        let systemStore = await ProviderConnectionCheck.problem(for: standIn.provider(TransportSettings()), timeout: .seconds(120))
+        let wrongCA = await ProviderConnectionCheck.problem(for: standIn.provider(TransportSettings(caFile: otherCA.caCertificateFile)), timeout: .seconds(120))
         let issuer = try TLSCertificate(pemFile: standIn.pki.caCertificateFile).subject
         await standIn.stop()
         let expected = "TLS: certificate of 127.0.0.1 not trusted: set provider.caFile to the CA that issued it (the server's certificate is issued by \(issuer): provider.caFile must hold that CA)"
@@ -62,7 +62,7 @@ struct ProviderConnectionCheckTests {
         let pki = try TestCertificateAuthority.make(in: try TestCertificateAuthority.temporaryDirectory("check-tls-host"))
         let other = try pki.authority.issueServerCertificate(dnsNames: ["other.example"], ipAddresses: []).write(in: pki.directory, named: "other")
         let standIn = try await TLSProviderStandIn(pki: pki, certificate: other)
-        let problem = await ProviderConnectionCheck.problem(for: standIn.provider(TransportSettings(caFile: pki.caCertificateFile)))
+        let problem = await ProviderConnectionCheck.problem(for: standIn.provider(TransportSettings(caFile: pki.caCertificateFile)), timeout: .seconds(120))
         let subject = try TLSCertificate(pemFile: other.certificateFile).subject
         await standIn.stop()
         #expect(problem == "TLS: certificate of 127.0.0.1 is for another host name (its certificate is for \(subject))")
@@ -74,7 +74,7 @@ struct ProviderConnectionCheckTests {
         let expired = try pki.authority.issueServerCertificate(dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"], validity: .expired)
             .write(in: pki.directory, named: "expired")
         let standIn = try await TLSProviderStandIn(pki: pki, certificate: expired)
-        let problem = await ProviderConnectionCheck.problem(for: standIn.provider(TransportSettings(caFile: pki.caCertificateFile)))
+        let problem = await ProviderConnectionCheck.problem(for: standIn.provider(TransportSettings(caFile: pki.caCertificateFile)), timeout: .seconds(120))
         await standIn.stop()
         #expect(problem == "TLS: certificate of 127.0.0.1 has expired")
     }
@@ -83,11 +83,11 @@ struct ProviderConnectionCheckTests {
         let pki = try TestCertificateAuthority.make(in: try TestCertificateAuthority.temporaryDirectory("check-tls-mtls"))
         let standIn = try await TLSProviderStandIn(pki: pki, clients: .require(trustedCAFile: pki.caCertificateFile))
         let stranger = try CertificateAuthority.selfSignedClientCertificate(commonName: "stranger").write(in: pki.directory, named: "stranger")
-        let missing = await ProviderConnectionCheck.problem(for: standIn.provider(TransportSettings(caFile: pki.caCertificateFile)))
+        let missing = await ProviderConnectionCheck.problem(for: standIn.provider(TransportSettings(caFile: pki.caCertificateFile)), timeout: .seconds(120))
         let refused = await ProviderConnectionCheck.problem(for: standIn.provider(TransportSettings(
-            caFile: pki.caCertificateFile, clientCertificateFile: stranger.certificateFile, clientKeyFile: stranger.keyFile)))
+            caFile: pki.caCertificateFile, clientCertificateFile: stranger.certificateFile, clientKeyFile: stranger.keyFile)), timeout: .seconds(120))
         let accepted = await ProviderConnectionCheck.problem(for: standIn.provider(TransportSettings(
-            caFile: pki.caCertificateFile, clientCertificateFile: pki.clientCertificateFile, clientKeyFile: pki.clientKeyFile)))
+            caFile: pki.caCertificateFile, clientCertificateFile: pki.clientCertificateFile, clientKeyFile: pki.clientKeyFile)), timeout: .seconds(120))
         await standIn.stop()
         #expect(missing == "TLS: 127.0.0.1 requires a client certificate: set provider.clientCertificateFile and provider.clientKeyFile")
         #expect(refused == "TLS: client certificate refused by 127.0.0.1 (provider.clientCertificateFile): expired, or not issued by a CA it trusts")
@@ -98,7 +98,7 @@ struct ProviderConnectionCheckTests {
         let standIn = try await TLSProviderStandIn()
         let proxy = try ConnectProxy(policy: .refuse)
         defer { proxy.stop() }
-        let problem = await ProviderConnectionCheck.problem(for: standIn.provider(TransportSettings(caFile: standIn.pki.caCertificateFile, proxy: proxy.url)))
+        let problem = await ProviderConnectionCheck.problem(for: standIn.provider(TransportSettings(caFile: standIn.pki.caCertificateFile, proxy: proxy.url)), timeout: .seconds(120))
         await standIn.stop()
         #expect(problem == "proxy 127.0.0.1:\(proxy.url.port!) refused the tunnel to 127.0.0.1:\(standIn.issuer.port!) (HTTP 403)")
     }
