@@ -1,8 +1,10 @@
 import Foundation
+import JOSE
 
-/// A parsed JSON value that keeps booleans apart from numbers (JSONSerialization on
-/// Linux does not), so validation can say "expected true or false" precisely.
-indirect enum ConfigValue: Sendable, Decodable, Equatable {
+/// A parsed configuration value (booleans apart from numbers, so validation can say
+/// "expected true or false" precisely), read with JOSE's strict parser: a trailing comma, a
+/// duplicate key or a stray character is an error with its line and column, never a guess.
+indirect enum ConfigValue: Sendable, Equatable {
     case string(String)
     case number(Double)
     case bool(Bool)
@@ -10,14 +12,15 @@ indirect enum ConfigValue: Sendable, Decodable, Equatable {
     case array([ConfigValue])
     case object([String: ConfigValue])
 
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null; return }
-        if let value = try? container.decode(Bool.self) { self = .bool(value); return }
-        if let value = try? container.decode(Double.self) { self = .number(value); return }
-        if let value = try? container.decode(String.self) { self = .string(value); return }
-        if let value = try? container.decode([ConfigValue].self) { self = .array(value); return }
-        self = .object(try container.decode([String: ConfigValue].self))
+    init(_ value: JSONValue) {
+        switch value {
+        case .string(let text): self = .string(text)
+        case .number(let number): self = .number(number)
+        case .bool(let flag): self = .bool(flag)
+        case .null: self = .null
+        case .array(let elements): self = .array(elements.map(ConfigValue.init))
+        case .object(let members): self = .object(members.mapValues(ConfigValue.init))
+        }
     }
 
     /// A short name of the JSON type, for messages ("expected a string, found a number").
@@ -32,15 +35,13 @@ indirect enum ConfigValue: Sendable, Decodable, Equatable {
         }
     }
 
-    /// Parses JSON text; the error message is safe to show (it has no file content).
+    /// Parses JSON text; the error says where ("line 4, column 5: trailing comma before '}'")
+    /// and is safe to show (it quotes nothing from the file).
     static func parse(_ data: Data) throws -> ConfigValue {
         do {
-            return try JSONDecoder().decode(ConfigValue.self, from: data)
-        } catch let DecodingError.dataCorrupted(context) {
-            let detail = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            throw ConfigurationError(.malformed, problems: [ConfigurationProblem(path: "", "not valid JSON" + (detail.map { ": \($0)" } ?? ""))])
+            return ConfigValue(try JSONValue.parseLocated(data))
         } catch {
-            throw ConfigurationError(.malformed, problems: [ConfigurationProblem(path: "", "not valid JSON")])
+            throw ConfigurationError(.malformed, problems: [ConfigurationProblem(path: "", "not valid JSON: \(error)")])
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import AGI
 import CIBA
 import StructuredLogging
@@ -21,7 +22,9 @@ public struct FlowTiming: Sendable {
 /// One instance serves all calls; every call runs in its own `CallerAuthSession`, so one
 /// bad call never affects another. The agent API and queue mode use the same `engine`.
 public final class CallerAuthService: Sendable {
-    public let configuration: Configuration
+    private let current: Mutex<Configuration>
+    /// The configuration calls use: read once per use, so a reload (`SIGHUP`) reaches new calls.
+    public var configuration: Configuration { current.withLock { $0 } }
     public let authenticator: BackchannelAuthenticator
     public let engine: VerificationEngine
     public let audit: any AuditSink
@@ -54,7 +57,7 @@ public final class CallerAuthService: Sendable {
                 metrics: MetricsRegistry, logger: Logger, timing: FlowTiming = FlowTiming(),
                 rateLimits: (any RateLimitStore)? = nil, verificationStore: (any VerificationStore)? = nil,
                 client: (any BackchannelClient)? = nil) {
-        self.configuration = configuration
+        self.current = Mutex(configuration)
         self.authenticator = authenticator
         self.audit = audit
         self.metrics = metrics
@@ -66,6 +69,11 @@ public final class CallerAuthService: Sendable {
         engine = VerificationEngine(client: client ?? authenticator, store: store, rateLimits: limits, logger: logger,
                                     revealCallerID: configuration.logCallerID)
         queueMode = QueueModeMonitor(engine: engine, audit: audit, logger: logger, configuration: configuration)
+    }
+
+    /// Replaces the configuration new calls see (``CallerAuthServer/reload(_:)`` decides what may change).
+    func replaceConfiguration(_ configuration: Configuration) {
+        current.withLock { $0 = configuration }
     }
 
     /// The caller id as logs and audit records show it (masked unless `logCallerId`).

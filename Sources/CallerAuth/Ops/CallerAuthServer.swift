@@ -10,7 +10,8 @@ import StructuredLogging
 ///
 /// `demo` and the end-to-end tests use it too, with a simulated provider and free ports.
 public final class CallerAuthServer: Sendable {
-    public let configuration: Configuration
+    /// The configuration in use (after a reload, the reloaded one).
+    public var configuration: Configuration { service.configuration }
     public let service: CallerAuthService
     public let metrics: MetricsRegistry
     /// The `/readyz` checks: `discovery` and `jwks` here; other modules (shared state) add theirs.
@@ -19,9 +20,11 @@ public final class CallerAuthServer: Sendable {
     public let sharedState: SharedStateConnection?
     private let agiServer: FastAGIServer
     private let ops: OpsEndpoint?
-    private let logger: Logger
     /// The manager connection for queue mode (`ami`); nil when not configured.
     public let ami: AMIClient?
+    let logger: Logger
+    /// The level `serve`'s logger filters at; a reload sets it (nil: the log level needs a restart).
+    public let logLevelSwitch: LogLevelSwitch?
 
     /// - Parameters:
     ///   - authenticator: the CIBA client; nil builds one with a `CurlTransport` and the real clock.
@@ -33,9 +36,9 @@ public final class CallerAuthServer: Sendable {
     public init(configuration: Configuration, logger: Logger, authenticator: BackchannelAuthenticator? = nil,
                 audit: (any AuditSink)? = nil, timing: FlowTiming = FlowTiming(),
                 rateLimits: (any RateLimitStore)? = nil, verificationStore: (any VerificationStore)? = nil,
-                sharedState: SharedStateConnection? = nil) throws {
-        self.configuration = configuration
+                sharedState: SharedStateConnection? = nil, logLevelSwitch: LogLevelSwitch? = nil) throws {
         self.logger = logger
+        self.logLevelSwitch = logLevelSwitch
         let metrics = MetricsRegistry()
         self.metrics = metrics
         let shared = try sharedState ?? configuration.sharedState.map {
@@ -69,23 +72,25 @@ public final class CallerAuthServer: Sendable {
         if let ami { service.queueMode.attach(ami) }
     }
 
-    /// Binds the FastAGI listeners and the ops endpoint. Throws `SocketError` (address in use, ...).
+    /// Binds the FastAGI listeners and the ops endpoint. Throws ``ListenerStartError`` (naming
+    /// the key: address in use, permission denied, ...).
     @discardableResult
     public func start() throws -> (agi: [SocketAddress], ops: SocketAddress?) {
         if let sharedState {
             for warning in sharedState.settings.warnings { logger.warning("config.warning", ["message": warning]) }
             sharedState.start()
         }
-        let agi = try agiServer.start()
+        let agi = try ListenerStartError.naming("listen", configuration.listen) { try agiServer.start() }
         var opsAddress: SocketAddress? = nil
         do {
-            opsAddress = try ops?.start()
+            opsAddress = try ListenerStartError.naming("opsListen", configuration.opsListen.map { [$0] } ?? []) { try ops?.start() }
         } catch {
             Task { await agiServer.shutdown(drainTimeout: .zero) }
             throw error
         }
         // Connects in the background with backoff: a manager port that is down never stops the server.
         ami?.start()
+        for warning in configuration.startupWarnings { logger.warning("server.config_warning", ["warning": warning]) }
         logger.notice("server.started", [
             "agi": agi.map(\.description).joined(separator: ","), "ops": opsAddress?.description ?? "off",
             "issuer": configuration.provider.issuer.absoluteString, "clientAuth": configuration.provider.authenticationName,

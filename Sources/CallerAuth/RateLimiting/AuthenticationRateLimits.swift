@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The two limits of CONTRACT §4 `rateLimits`: authentication requests started at the
 /// provider per caller id and per personal number, each in a sliding 10-minute window.
@@ -8,15 +9,22 @@ import Foundation
 /// caller id (`unknown`, empty) share one bucket, `anonymous`: hiding the caller id must
 /// not be a way around the limit.
 public final class AuthenticationRateLimits: RateLimitStore, Sendable {
-    public let perCaller: Int
-    public let perNumber: Int
+    private let limits: Mutex<(perCaller: Int, perNumber: Int)>
     private let limiter: SlidingWindowRateLimiter
+
+    public var perCaller: Int { limits.withLock { $0.perCaller } }
+    public var perNumber: Int { limits.withLock { $0.perNumber } }
 
     public init(perCaller: Int, perNumber: Int, window: Duration = .seconds(600),
                 now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
-        self.perCaller = perCaller
-        self.perNumber = perNumber
+        self.limits = Mutex((perCaller, perNumber))
         self.limiter = SlidingWindowRateLimiter(window: window, now: now)
+    }
+
+    /// New limits (a reload): requests already counted stay counted in their window.
+    public func updateLimits(_ settings: RateLimitSettings) async -> Bool {
+        limits.withLock { $0 = (settings.perCallerPer10Min, settings.perNumberPer10Min) }
+        return true
     }
 
     /// What `admit` decided.
@@ -27,6 +35,7 @@ public final class AuthenticationRateLimits: RateLimitStore, Sendable {
     public func admit(callerID: String, number: String) -> Decision {
         let callerKey = "caller:" + Self.callerKey(callerID)
         let numberKey = "number:" + number
+        let (perCaller, perNumber) = limits.withLock { $0 }
         let refused = limiter.acquire([(callerKey, perCaller), (numberKey, perNumber)])
         if refused.isEmpty { return .admitted }
         return .refused(which: refused.map { $0.hasPrefix("caller:") ? "caller" : "number" })

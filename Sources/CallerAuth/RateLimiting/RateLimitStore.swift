@@ -15,4 +15,13 @@ public protocol RateLimitStore: Sendable {
     /// caller id for caller-id profiles), or refuses it without counting. The subject is a key
     /// only: never logged or stored beyond the limit's window.
     func admit(callerID: String, number: String) async -> RateLimitDecision
+
+    /// Applies new limits (a `SIGHUP` reload); false when this store cannot change them while
+    /// running (the reload then says a restart is needed). Default: false.
+    func updateLimits(_ settings: RateLimitSettings) async -> Bool
+}
+
+extension RateLimitStore {
+    /// Stores that cannot change their limits while running.
+    public func updateLimits(_ settings: RateLimitSettings) async -> Bool { false }
 }

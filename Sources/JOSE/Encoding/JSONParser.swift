@@ -12,18 +12,11 @@ extension JSONValue {
     /// Parses one JSON value from UTF-8 bytes.
     /// - Throws: ``JOSEError/Kind/malformed`` with a position-free, content-free reason.
     public static func parse(_ bytes: some Collection<UInt8>) throws -> JSONValue {
-        let input = Array(bytes)
-        guard String(validating: input, as: UTF8.self) != nil else {
-            throw JOSEError.malformed("JSON is not valid UTF-8")
+        do {
+            return try StrictJSONParser.parseDocument(Array(bytes))
+        } catch {
+            throw JOSEError.malformed(error.isEncoding ? error.reason : "invalid JSON: \(error.reason)")
         }
-        var parser = StrictJSONParser(input: input)
-        parser.skipWhitespace()
-        let value = try parser.parseValue(depth: 0)
-        parser.skipWhitespace()
-        guard parser.index == input.count else {
-            throw JOSEError.malformed("trailing characters after JSON value")
-        }
-        return value
     }
 
     /// Parses one JSON value from a string (see ``parse(_:)``).
@@ -32,11 +25,53 @@ extension JSONValue {
     }
 }
 
-private struct StrictJSONParser {
+/// The parser behind ``JSONValue/parse(_:)`` and ``JSONValue/parseLocated(_:)``.
+struct StrictJSONParser {
+    /// Why parsing stopped and at which byte offset (`reason` never holds input bytes).
+    struct Failure: Error {
+        var reason: String
+        var offset: Int
+        /// Invalid UTF-8 (reported without the "invalid JSON" prefix).
+        var isEncoding = false
+    }
+
     let input: [UInt8]
     var index = 0
 
     init(input: [UInt8]) { self.input = input }
+
+    static func parseDocument(_ input: [UInt8]) throws(Failure) -> JSONValue {
+        guard String(validating: input, as: UTF8.self) != nil else {
+            throw Failure(reason: "JSON is not valid UTF-8", offset: firstInvalidUTF8Offset(input), isEncoding: true)
+        }
+        var parser = StrictJSONParser(input: input)
+        do {
+            parser.skipWhitespace()
+            let value = try parser.parseValue(depth: 0)
+            parser.skipWhitespace()
+            guard parser.index == input.count else {
+                throw Failure(reason: "trailing characters after JSON value", offset: parser.index)
+            }
+            return value
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw Failure(reason: "unexpected error", offset: parser.index)
+        }
+    }
+
+    /// The offset of the first byte that does not start a valid UTF-8 sequence.
+    static func firstInvalidUTF8Offset(_ input: [UInt8]) -> Int {
+        var offset = 0
+        var iterator = input.makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): offset += UTF8.width(scalar)
+            case .emptyInput, .error: return min(offset, input.count)
+            }
+        }
+    }
 
     mutating func skipWhitespace() {
         while index < input.count {
@@ -47,7 +82,7 @@ private struct StrictJSONParser {
         }
     }
 
-    private func fail(_ reason: String) -> JOSEError { JOSEError.malformed("invalid JSON: \(reason)") }
+    private func fail(_ reason: String) -> Failure { Failure(reason: reason, offset: min(index, input.count)) }
 
     mutating func parseValue(depth: Int) throws -> JSONValue {
         guard depth <= JSONValue.maximumDepth else { throw fail("nested too deeply") }
@@ -81,14 +116,18 @@ private struct StrictJSONParser {
         }
         while true {
             skipWhitespace()
+            if index < input.count, input[index] == UInt8(ascii: "}"), !members.isEmpty { throw fail("trailing comma before '}'") }
             guard index < input.count, input[index] == UInt8(ascii: "\"") else { throw fail("expected member name") }
+            let keyStart = index
             let key = try parseString()
             skipWhitespace()
             guard index < input.count, input[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
-            guard members.updateValue(value, forKey: key) == nil else { throw fail("duplicate member name") }
+            guard members.updateValue(value, forKey: key) == nil else {
+                throw Failure(reason: "duplicate member name", offset: keyStart)
+            }
             skipWhitespace()
             guard index < input.count else { throw fail("unexpected end") }
             if input[index] == UInt8(ascii: ",") {
@@ -112,6 +151,7 @@ private struct StrictJSONParser {
         }
         while true {
             skipWhitespace()
+            if index < input.count, input[index] == UInt8(ascii: "]"), !elements.isEmpty { throw fail("trailing comma before ']'") }
             elements.append(try parseValue(depth: depth))
             skipWhitespace()
             guard index < input.count else { throw fail("unexpected end") }
@@ -185,7 +225,7 @@ private struct StrictJSONParser {
                     throw fail("bad escape")
                 }
             case 0x00..<0x20:
-                throw fail("control character in string")
+                throw Failure(reason: "control character in string", offset: index - 1)
             default:
                 bytes.append(byte)
             }

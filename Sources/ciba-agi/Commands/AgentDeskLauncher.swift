@@ -8,7 +8,7 @@ enum AgentDeskLauncher {
         guard let settings = configuration.agentDesk else { return nil }
         let desk = try AgentDeskServer(settings: settings, engine: server.service.engine, profiles: configuration.profiles,
                                        audit: server.service.audit, logger: logger)
-        try await desk.start()
+        try await ListenerStartError.naming("agentListen", [settings.listen]) { try await desk.start() }
         return desk
     }
 }

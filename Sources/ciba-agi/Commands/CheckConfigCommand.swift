@@ -28,6 +28,7 @@ enum CheckConfigCommand {
         for block in configuration.allowedClientsText where block.hasSuffix("/0") {
             print("warning: allowedClients contains \(block): anyone who can reach the port can run caller-auth (FastAGI has no authentication)")
         }
+        for warning in configuration.startupWarnings { print("warning: \(warning)") }
         if let ops = configuration.opsListen, !ops.isLoopback {
             print("warning: opsListen \(ops) is not loopback: /metrics has no authentication, firewall it")
         }

@@ -14,6 +14,8 @@ enum ServeCommand {
     Without --config: ./ciba-agi.json if it exists, else /etc/ciba-agi/ciba-agi.json.
     Environment: CIBA_AGI_CLIENT_SECRET, CIBA_AGI_CLIENT_ID, CIBA_AGI_ISSUER, CIBA_AGI_LISTEN
     override the file. SIGTERM/SIGINT: stop accepting, let calls finish (drainTimeoutSeconds), exit 0.
+    SIGHUP: reload profiles, rate limits and the log level (listen addresses, the provider and
+    the other keys need a restart; an invalid file is refused and the old configuration kept).
     """
 
     static func run(_ arguments: [String]) async throws -> Int32 {
@@ -22,7 +24,10 @@ enum ServeCommand {
         let path = options.values["config"] ?? ConfigurationLoader.defaultPath()
         guard let configuration = ConfigFile.load(path) else { return 2 }
 
-        let logger = Logger(handler: StderrLogHandler(), level: configuration.logLevel).with("component", "ciba-agi")
+        // The level lives in a switch, so SIGHUP can change it for loggers already handed out.
+        let logLevel = LogLevelSwitch(configuration.logLevel)
+        let logger = Logger(handler: ThresholdLogHandler(StderrLogHandler(), threshold: logLevel), level: .trace)
+            .with("component", "ciba-agi")
         if let auditLog = configuration.auditLog, !AuditLogFile(path: auditLog).checkWritable() {
             printError("ciba-agi: config: auditLog: cannot open \(auditLog) for appending")
             return 2
@@ -31,10 +36,10 @@ enum ServeCommand {
                                             "transport": configuration.provider.settings.transport.description])
         let openFiles = ResourceLimits.raiseOpenFileLimit()
         logger.info("server.open_file_limit", ["limit": String(openFiles)])
-        let signals = SignalWaiter()
+        let signals = SignalStream()
         let server: CallerAuthServer
         do {
-            server = try CallerAuthServer(configuration: configuration, logger: logger)
+            server = try CallerAuthServer(configuration: configuration, logger: logger, logLevelSwitch: logLevel)
             try server.start()
         } catch {
             printError("ciba-agi: serve: cannot start: \(error)")
@@ -48,7 +53,16 @@ enum ServeCommand {
             printError("ciba-agi: serve: cannot start: \(error)")
             return 1
         }
-        let received = await signals.wait()
+        var received = SIGTERM
+        for await signal in signals.signals {
+            if signal == SIGHUP {
+                logger.notice("server.signal", ["signal": "SIGHUP", "config": path])
+                await server.reload(path: path)
+                continue
+            }
+            received = signal
+            break
+        }
         signals.cancel()
         logger.notice("server.signal", ["signal": received == SIGTERM ? "SIGTERM" : "SIGINT",
                                          "sessions": String(server.activeSessions)])

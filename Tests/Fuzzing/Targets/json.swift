@@ -5,6 +5,7 @@
 // JOSE header, claim set, JWKS and discovery document that comes over the network.
 //
 // Invariants beyond "no crash":
+// - `parseLocated` (with line/column errors) accepts exactly what `parse` accepts, with the same value;
 // - accepted input is valid UTF-8 and at most `maximumDepth` deep;
 // - parse -> encode -> parse gives the same value, and encoding that value again gives the
 //   same bytes (the deterministic encoding used for signing is a fixed point);
@@ -15,7 +16,13 @@ import JOSE
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let input = fuzzInput(data, size)
-    guard let value = try? JSONValue.parse(input) else { return 0 }
+    // The located parser (configuration files) accepts and refuses exactly the same input.
+    let located = try? JSONValue.parseLocated(input)
+    guard let value = try? JSONValue.parse(input) else {
+        check(located == nil, "parseLocated accepted what parse refuses")
+        return 0
+    }
+    check(located == value, "parseLocated and parse disagree")
     check(String(validating: input, as: UTF8.self) != nil, "accepted invalid UTF-8")
     check(depth(value) <= JSONValue.maximumDepth + 1, "accepted nesting deeper than maximumDepth")
     let encoded: [UInt8]
