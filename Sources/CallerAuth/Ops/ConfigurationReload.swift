@@ -18,7 +18,7 @@ extension CallerAuthServer {
     /// (`listen`, `allowedClients`, `opsListen`, `agentListen` and the desk), the provider
     /// (issuer, client id, credentials, TLS, proxy: the CIBA client and its connections are
     /// built once), `auditLog`, `maxSessions`, `drainTimeoutSeconds`, `verificationRetentionMinutes`,
-    /// `logCallerId` and `sharedState`.
+    /// `logCallerId`, `ami` and `sharedState`.
     public static let reloadableKeys = ["profiles", "defaultProfile", "rateLimits", "logLevel", "maxAttempts",
                                         "digitTimeoutSeconds", "musicOnHoldClass"]
 
@@ -93,6 +93,7 @@ extension CallerAuthServer {
         if old.verificationRetentionMinutes != new.verificationRetentionMinutes { changed.append("verificationRetentionMinutes") }
         if old.logCallerID != new.logCallerID { changed.append("logCallerId") }
         if old.agentDesk != new.agentDesk { changed.append("agentDesk") }
+        if old.ami.map({ "\($0.username)@\($0.address)" }) != new.ami.map({ "\($0.username)@\($0.address)" }) { changed.append("ami") }
         return changed
     }
 
