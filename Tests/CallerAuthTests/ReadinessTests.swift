@@ -69,7 +69,7 @@ struct ReadinessTests {
         let provider = SimulatedProvider()
         let issuer = try provider.start(listen: try SocketAddress.parse("127.0.0.1:0"))
         var configuration = try SimulatedSetup.configuration(issuer: issuer)
-        configuration.provider.requestTimeoutSeconds = 5
+        configuration.provider.requestTimeoutSeconds = 30
         var settings = configuration.provider.settings
         settings.metadataLifetime = .zero
         settings.jwksLifetime = .zero
@@ -78,7 +78,7 @@ struct ReadinessTests {
         let authenticator = BackchannelAuthenticator(settings: settings, transport: try CurlTransport(), clock: ContinuousClock(),
                                                      logger: logger)
         let server = try CallerAuthServer(configuration: configuration, logger: logger, authenticator: authenticator,
-                                          audit: InMemoryAuditSink())
+                                          audit: InMemoryAuditSink(), readinessTimeout: .seconds(60))
         let addresses = try server.start()
         let ops = try #require(addresses.ops)
         #expect(server.readiness.names == ["discovery", "jwks"])
@@ -107,10 +107,10 @@ struct ReadinessTests {
         let issuer = try provider.start(listen: try SocketAddress.parse("127.0.0.1:0"))
         await provider.shutdown()
         var settings = try SimulatedSetup.configuration(issuer: issuer, opsListen: false).provider.settings
-        settings.requestTimeout = .seconds(5)
+        settings.requestTimeout = .seconds(30)
         let authenticator = BackchannelAuthenticator(settings: settings, transport: try CurlTransport(), clock: ContinuousClock(),
                                                      logger: Logger(handler: InMemoryLogHandler()))
-        let readiness = ReadinessRegistry(timeout: .seconds(30))
+        let readiness = ReadinessRegistry(timeout: .seconds(60))
         readiness.registerProviderChecks(authenticator)
         let report = await readiness.evaluate()
         #expect(report.failing == ["discovery", "jwks"])

@@ -6,6 +6,9 @@ import JOSE
 /// Key rotation: a token whose `kid` is not in the cached set triggers ONE refetch, but at most
 /// one per `jwksRefetchCooldown` (measured from the last fetch of any kind), so a stream of
 /// tokens with made-up key ids cannot turn us into a request amplifier against the provider.
+/// Within the cooldown the request waits for the cooldown to end (if its own deadline allows)
+/// instead of failing, so a caller signed with a freshly rotated key is not turned away; every
+/// request waiting meanwhile shares that one fetch.
 actor JWKSCache {
     private let settings: ProviderSettings
     private let http: ProviderHTTPClient
@@ -39,12 +42,37 @@ actor JWKSCache {
         }
     }
 
-    /// Refetches because a token named an unknown key; `nil` when the cooldown forbids it.
-    func refetchForUnknownKey() async throws -> JWKSet? {
-        if let lastAttempt, http.clock.now() - lastAttempt < settings.jwksRefetchCooldown {
-            http.logger.info("ciba.jwks.refetch_suppressed")
+    /// The refetch every unknown-`kid` request waits for, and when it fetches.
+    private var scheduled: (task: Task<JWKSet, any Error>, at: Duration)?
+
+    /// Refetches because a token named an unknown key: at once when the last fetch is at least
+    /// `jwksRefetchCooldown` ago, else when the cooldown ends. `nil` when that is after
+    /// `deadline` (the request's own end, elapsed-clock time). Throws the fetch's ``CIBAFailure``
+    /// or `CancellationError`.
+    func refetchForUnknownKey(deadline: Duration? = nil) async throws -> JWKSet? {
+        let now = http.clock.now()
+        let at = scheduled?.at ?? max(now, lastAttempt.map { $0 + settings.jwksRefetchCooldown } ?? now)
+        if let deadline, at > deadline {
+            http.logger.info("ciba.jwks.refetch_suppressed", ["reason": "cooldown ends after the request's deadline"])
             return nil
         }
+        let task: Task<JWKSet, any Error>
+        if let scheduled {
+            task = scheduled.task
+        } else {
+            task = Task { try await self.fetchWhenDue(at) }
+            scheduled = (task, at)
+        }
+        if at > now {
+            http.logger.info("ciba.jwks.refetch_delayed", ["wait_ms": String(Int((at - now) / .milliseconds(1)))])
+        }
+        // The shared fetch goes on for the other waiters when this one is cancelled.
+        return try await SharedTaskWait.value(of: task)
+    }
+
+    private func fetchWhenDue(_ at: Duration) async throws -> JWKSet {
+        defer { scheduled = nil }
+        try await http.clock.sleep(until: at)
         return try await fetch()
     }
 

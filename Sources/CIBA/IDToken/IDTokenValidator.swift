@@ -57,12 +57,13 @@ public struct IDTokenValidator: Sendable {
         return try verify(jws, candidates: candidates, expectedClaim: expectedClaim)
     }
 
-    /// Validates using the JWKS cache: refetches once (rate-limited) when the `kid` is unknown.
-    func validate(_ token: String, keySource: JWKSCache,
-                  expectedClaim: (name: String, value: String)?) async throws -> [String: JSONValue] {
+    /// Validates using the JWKS cache: refetches once (rate-limited) when the `kid` is unknown,
+    /// waiting out the refetch cooldown if `refetchDeadline` (the request's end) allows it.
+    func validate(_ token: String, keySource: JWKSCache, expectedClaim: (name: String, value: String)?,
+                  refetchDeadline: Duration? = nil) async throws -> [String: JSONValue] {
         let jws = try parse(token)
         var candidates = try candidateKeys(for: jws, in: try await keySource.current())
-        if candidates.isEmpty, let refreshed = try await keySource.refetchForUnknownKey() {
+        if candidates.isEmpty, let refreshed = try await keySource.refetchForUnknownKey(deadline: refetchDeadline) {
             candidates = try candidateKeys(for: jws, in: refreshed)
         }
         guard !candidates.isEmpty else {

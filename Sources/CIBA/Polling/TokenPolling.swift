@@ -97,7 +97,7 @@ extension BackchannelAuthenticator {
             providerAnswered = true
 
             if response.status == 200 {
-                return try await identity(from: response, expectedClaim: expectedClaim, polls: polls)
+                return try await identity(from: response, expectedClaim: expectedClaim, polls: polls, deadline: deadline)
             }
             if let error = OAuthErrorResponse.parse(response, redacting: secrets) {
                 switch error.error {
@@ -152,8 +152,9 @@ extension BackchannelAuthenticator {
         return min(interval * factor, max(interval, BackchannelAuthenticator.maxBackoff))
     }
 
+    /// `deadline`: the grant's expiry; an unknown signing key may wait for a JWKS refetch until then.
     private func identity(from response: HTTPTransportResponse, expectedClaim: (name: String, value: String)?,
-                          polls: Int) async throws -> VerifiedIdentity {
+                          polls: Int, deadline: Duration) async throws -> VerifiedIdentity {
         guard let object = JSONText.object(response.body) else {
             throw CIBAFailure(.providerError, "token answer is not a JSON object (\(ResponseHint.describe(response)))",
                               status: response.status)
@@ -161,7 +162,8 @@ extension BackchannelAuthenticator {
         guard let idToken = JSONText.string(object, "id_token") else {
             throw CIBAFailure(.providerError, "token answer has no id_token", status: response.status)
         }
-        let claims = try await validator.validate(idToken, keySource: jwksCache, expectedClaim: expectedClaim)
+        let claims = try await validator.validate(idToken, keySource: jwksCache, expectedClaim: expectedClaim,
+                                                  refetchDeadline: deadline)
         return VerifiedIdentity(claims: claims, polls: polls)
     }
 }

@@ -36,7 +36,8 @@ public final class CallerAuthServer: Sendable {
     public init(configuration: Configuration, logger: Logger, authenticator: BackchannelAuthenticator? = nil,
                 audit: (any AuditSink)? = nil, timing: FlowTiming = FlowTiming(),
                 rateLimits: (any RateLimitStore)? = nil, verificationStore: (any VerificationStore)? = nil,
-                sharedState: SharedStateConnection? = nil, logLevelSwitch: LogLevelSwitch? = nil) throws {
+                sharedState: SharedStateConnection? = nil, logLevelSwitch: LogLevelSwitch? = nil,
+                readinessTimeout: Duration = .seconds(5)) throws {
         self.logger = logger
         self.logLevelSwitch = logLevelSwitch
         let metrics = MetricsRegistry()
@@ -63,7 +64,7 @@ public final class CallerAuthServer: Sendable {
             listen: configuration.listen, allowedClients: configuration.allowedClients, maxSessions: configuration.maxSessions,
             runSessionsOnSocketLoop: false)
         agiServer = FastAGIServer(configuration: serverConfiguration, router: service.makeRouter(), logger: logger)
-        let readiness = ReadinessRegistry()
+        let readiness = ReadinessRegistry(timeout: readinessTimeout)
         readiness.registerProviderChecks(client)
         if let shared { readiness.register(name: "sharedState") { await shared.readiness() } }
         self.readiness = readiness
