@@ -74,11 +74,11 @@ struct KeyRotationCooldownTests {
         #expect(failures.allSatisfy { $0?.tokenProblem == "unknown_key" })
         let fetches = provider.transport.requests(to: "/jwks").map(\.at)
         let elapsed = provider.clock.now.offset - start
-        // One fetch per started cooldown at most, and never two closer than the cooldown.
+        // One fetch per started cooldown at most. (Send times are not compared pairwise: with the
+        // auto-advancing clock, other tasks' sleeps move time between the cooldown check and the
+        // send; the sequential rotation test checks the spacing.)
         #expect(fetches.count >= 2)
         #expect(fetches.count - 1 <= 1 + Int(elapsed / .seconds(30)))
-        for (earlier, later) in zip(fetches, fetches.dropFirst()) {
-            #expect(later - earlier >= .seconds(30))
-        }
+        #expect(fetches.count - 1 < 12)
     }
 }
