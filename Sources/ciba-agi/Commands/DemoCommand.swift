@@ -12,6 +12,7 @@ import StructuredLogging
 enum DemoCommand {
     static let help = """
     usage: ciba-agi demo [--number N] [--profile se-bankid|no-bankid|se-frejaid] [--verbose]
+                         [--expires-in SECONDS] [--timeout SECONDS]
            ciba-agi demo --agent [--listen 127.0.0.1:8470] [--verbose]
 
     Starts the built-in simulated CIBA provider and the FastAGI server on free loopback
@@ -20,13 +21,16 @@ enum DemoCommand {
     Default: the Swedish BankID test person (Terne Paulsen); --profile no-bankid uses the
     Norwegian test person (word pair). Other simulated outcomes: see docs/operations.md.
     --verbose also prints the server's log lines. Exit 0 when VERIFIED, 1 otherwise.
+    --expires-in: the simulated requests' expiry (default 20 s, 5-600), so the persons who never
+    answer end EXPIRED (199002029826) or provider_unreachable (199009099897) within the call;
+    --timeout: how long the simulated call may take (default expiry + 30 s, 10-900).
 
     --agent instead runs the agent desk (page and API) with the simulated provider on
     loopback and prints a one-time login, until Ctrl-C: verify a test person from a browser.
     """
 
     static func run(_ arguments: [String]) async throws -> Int32 {
-        let options = try ParsedArguments.parse(arguments, command: "demo", valueOptions: ["number", "profile", "listen"], flagOptions: ["verbose", "agent"])
+        let options = try ParsedArguments.parse(arguments, command: "demo", valueOptions: ["number", "profile", "listen", "expires-in", "timeout"], flagOptions: ["verbose", "agent"])
         if options.wantsHelp { print(help); return 0 }
         if options.flags.contains("agent") { return try await DemoDeskCommand.run(options) }
         let profiles = SimulatedSetup.profiles
@@ -39,10 +43,14 @@ enum DemoCommand {
             throw UsageError("demo: --number takes digits only")
         }
 
+        let expiresIn = try seconds(options.values["expires-in"], option: "--expires-in", default: 20, range: 5...600)
+        let timeout = try seconds(options.values["timeout"], option: "--timeout", default: expiresIn + 30, range: 10...900)
+
         let logs = InMemoryLogHandler()
         let logger = Logger(handler: logs, level: .info)
         var simulatorConfiguration = SimulatorConfiguration.demo
         simulatorConfiguration.interval = 1
+        simulatorConfiguration.expiresIn = expiresIn
         let provider = SimulatedProvider(configuration: simulatorConfiguration, logger: logger.with("component", "simulator"))
         let issuer: URL
         do { issuer = try provider.start(listen: try SocketAddress.parse("127.0.0.1:0")) } catch {
@@ -71,7 +79,7 @@ enum DemoCommand {
             timeScale: 0.25)
         let transcript: CallTranscript
         do {
-            transcript = try await FakeAsterisk(call: call).place(to: agiAddress, timeout: .seconds(50))
+            transcript = try await FakeAsterisk(call: call).place(to: agiAddress, timeout: .seconds(timeout))
         } catch {
             await server.shutdown(drainTimeout: .seconds(1))
             await provider.shutdown()
@@ -98,5 +106,14 @@ enum DemoCommand {
         let status = transcript.variables["CIBA_STATUS"] ?? "(not set)"
         print("Result: CIBA_STATUS=\(status)" + (status == "VERIFIED" ? "" : " CIBA_ERROR=\(transcript.variables["CIBA_ERROR"] ?? "")"))
         return status == "VERIFIED" ? 0 : 1
+    }
+
+    /// A whole number of seconds within `range` (the option is peer input too: no trap on 99999999999999999999).
+    static func seconds(_ text: String?, option: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw UsageError("demo: \(option) takes whole seconds from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
     }
 }
