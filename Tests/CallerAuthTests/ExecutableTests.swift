@@ -32,7 +32,7 @@ struct ExecutableTests {
           "auditLog": "\(directory)/audit.jsonl",
           "logLevel": "debug",
           "provider": {"issuer": "\(issuer.absoluteString)", "clientId": "\(SimulatorConfiguration.demoClientID)",
-                       "clientAuth": "client_secret_basic", "clientSecretFile": "client-secret", "requestTimeoutSeconds": 5},
+                       "clientAuth": "client_secret_basic", "clientSecretFile": "client-secret", "requestTimeoutSeconds": 60},
           "defaultProfile": "se-bankid",
           "profiles": {
             "se-bankid": {"numberKind": "se-personnummer", "acrValues": "urn:grn:authn:se:bankid",

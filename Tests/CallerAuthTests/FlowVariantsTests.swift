@@ -116,7 +116,8 @@ struct FlowVariantsTests {
     @Test func providerThatNeverAnswersPollsIsUnreachable() async throws {
         // Every poll times out (the request timeout is 2 s): no answer at all is not "expired".
         let harness = try await FlowHarness(simulator: FlowHarness.fastSimulator(expiresIn: 4),
-                                            transport: { SlowTokenTransport(inner: $0, delay: .seconds(30)) })
+                                            transport: { SlowTokenTransport(inner: $0, delay: .seconds(30)) },
+                                            requestTimeoutSeconds: 2)
         defer { Task { await harness.shutdown() } }
         let call = try await harness.call(digits: "199002029826#")
         expectVariables(call, emptyIdentity(status: "ERROR", error: "provider_unreachable"))

@@ -19,7 +19,9 @@ struct MockProviderTLSFlowTests {
         \(block),
          "profiles": {"se": {"numberKind": "se-personnummer"}}}
         """
-        return try ConfigurationLoader.load(data: Data(json.utf8), baseDirectory: directory, environment: [:]).provider
+        var provider = try ConfigurationLoader.load(data: Data(json.utf8), baseDirectory: directory, environment: [:]).provider
+        provider.requestTimeoutSeconds = 60  // a failure bound only (the printed block keeps the default)
+        return provider
     }
 
     @Test(arguments: [MockProviderTLS.ClientCertificateMode.tlsClientAuth, .selfSignedTLSClientAuth])

@@ -54,7 +54,7 @@ final class DeskHarness: Sendable {
         provider = SimulatedProvider(configuration: simulator)
         let issuer = try provider.start(listen: try SocketAddress.parse("127.0.0.1:0"))
         var configuration = try SimulatedSetup.configuration(issuer: issuer, opsListen: false, rateLimits: rateLimits)
-        configuration.provider.requestTimeoutSeconds = 5
+        configuration.provider.requestTimeoutSeconds = 60  // a failure bound only
         let logger = Logger(handler: logs, level: .debug)
         let authenticator = try BackchannelAuthenticator(settings: configuration.provider.settings, clock: ContinuousClock(), logger: logger)
         // A generous GET DATA timeout: the fake caller types after a fixed (scaled) delay, and a

@@ -29,7 +29,7 @@ final class FlowHarness: Sendable {
     init(simulator: SimulatorConfiguration = FlowHarness.fastSimulator(), rateLimits: RateLimitSettings = RateLimitSettings(),
          maxAttempts: Int = 3, stopProviderFirst: Bool = false, profiles: [String: Profile]? = nil,
          transport: (@Sendable (any HTTPTransport) -> any HTTPTransport)? = nil, digitTimeout: Duration = .seconds(5),
-         logCallerID: Bool = false) async throws {
+         logCallerID: Bool = false, requestTimeoutSeconds: Int = 60) async throws {
         var simulator = simulator
         if simulator.signingKey == nil { simulator.signingKey = try SharedProviderKey.require() }
         provider = SimulatedProvider(configuration: simulator)
@@ -37,7 +37,7 @@ final class FlowHarness: Sendable {
         if stopProviderFirst { await provider.shutdown() }
         var configuration = try SimulatedSetup.configuration(issuer: issuer, opsListen: false, rateLimits: rateLimits,
                                                              maxAttempts: maxAttempts)
-        configuration.provider.requestTimeoutSeconds = 2
+        configuration.provider.requestTimeoutSeconds = requestTimeoutSeconds  // default: a failure bound only
         if let profiles { configuration.profiles = profiles }
         configuration.logCallerID = logCallerID
         let logger = Logger(handler: logs, level: .debug)
