@@ -31,7 +31,7 @@ struct BrowserTests {
         let call = FakeCall(script: "caller-auth", arguments: ["se-bankid"],
                             environment: ["agi_callerid": "+46701234567", "agi_language": "sv", "agi_uniqueid": "1764755000.31"],
                             keypresses: [FakeKeypress(at: .seconds(1), digits: "199010109909#", gap: .milliseconds(100), afterCommand: "GET DATA")], timeScale: 0.2)
-        let transcript = try await FakeAsterisk(call: call).place(through: harness.callerAuth.makeRouter(), timeout: .seconds(60))
+        let transcript = try await FakeAsterisk(call: call).place(through: harness.callerAuth.makeRouter(), timeout: .seconds(300))  // a failure bound only
         #expect(transcript.variables["CIBA_STATUS"] == "VERIFIED")
 
         let browser = try HeadlessChromium(executable: executable)
