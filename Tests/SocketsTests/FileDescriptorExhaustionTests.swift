@@ -38,7 +38,13 @@ import Testing
                 do { clients.append(try await TCPConnection.connect(to: listener.localAddress, timeout: .seconds(2))) } catch { break }
             }
             listener.startAccepting { connection in accepted.withLock { $0.append(connection) } }
-            try await Task.sleep(for: .milliseconds(400))  // several back-off periods
+            // The first EMFILE (bounded wait: a failure bound only), then several back-off periods
+            // more: still one log line, not one per retry.
+            let pauseDeadline = ContinuousClock.now + .seconds(60)
+            while logs.records(event: "socket.accept_paused").isEmpty, ContinuousClock.now < pauseDeadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try await Task.sleep(for: .milliseconds(400))
             let paused = logs.records(event: "socket.accept_paused").count
             guard paused == 1 else { exit(4) }
             let before = accepted.withLock { $0.count }
@@ -48,7 +54,10 @@ import Testing
             // every held-back connection gets accepted after the back-off.
             for connection in accepted.withLock({ $0 }) { connection.close() }
             for client in clients { client.close() }
-            try await Task.sleep(for: .milliseconds(500))
+            let acceptDeadline = ContinuousClock.now + .seconds(60)  // a failure bound only
+            while accepted.withLock({ $0.count }) < clients.count, ContinuousClock.now < acceptDeadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
             let after = accepted.withLock { $0.count }
             guard after == clients.count else { exit(6) }
             exit(0)
