@@ -7,6 +7,8 @@ enum MemoryBIO {
         var bytes = Array(text.utf8)
         if bytes.isEmpty { bytes = [0] }
         return try bytes.withUnsafeBytes { buffer -> T in
+            // OpenSSL takes an Int32 length: a (PEM) text over 2 GiB is refused, not a trap.
+            guard text.utf8.count <= Int(Int32.max) else { throw JOSEError.malformed("PEM text larger than 2 GiB") }
             guard let bio = BIO_new_mem_buf(buffer.baseAddress, Int32(text.utf8.count)) else {
                 throw OpenSSLErrors.error(.crypto, "cannot allocate a memory BIO")
             }
