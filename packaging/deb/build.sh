@@ -53,7 +53,7 @@ Version: $version
 Architecture: $arch
 Maintainer: ciba-agi maintainers <root@localhost>
 Installed-Size: $size
-Depends: libc6, libssl3 | libssl3t64, libcurl4 | libcurl4t64, adduser
+Depends: libc6, libstdc++6, libgcc-s1, libssl3 | libssl3t64, libcurl4 | libcurl4t64, adduser
 Recommends: logrotate
 Suggests: asterisk, espeak-ng
 Section: comm
