@@ -9,7 +9,7 @@ import StructuredLogging
 /// or https (test PKI in DIR, see `MockProviderTLS`). Runs until SIGTERM/SIGINT.
 enum MockProviderCommand {
     static let help = """
-    usage: ciba-agi mock-provider [--listen ADDR] [--interval SECONDS]
+    usage: ciba-agi mock-provider [--listen ADDR] [--interval SECONDS] [--client-key DIR]
                                   [--tls DIR [--client-auth tls_client_auth|self_signed_tls_client_auth]]
 
     Runs the simulated Idura-like CIBA provider (discovery, JWKS, bc-authorize, token) on
@@ -21,11 +21,13 @@ enum MockProviderCommand {
     --client-auth  also require a client certificate (RFC 8705): tls_client_auth (a certificate
                    from DIR's CA, matched by subject DN) or self_signed_tls_client_auth (a
                    self-signed one, matched by thumbprint). The block names the files to use.
+    --client-key DIR  also accept private_key_jwt with the RSA key DIR/client-key.pem (made on
+                   the first start, reused afterwards); prints its public JWK and a provider block.
     Test persons: see `ciba-agi demo --help` and the documentation.
     """
 
     static func run(_ arguments: [String]) async throws -> Int32 {
-        let options = try ParsedArguments.parse(arguments, command: "mock-provider", valueOptions: ["listen", "interval", "tls", "client-auth"])
+        let options = try ParsedArguments.parse(arguments, command: "mock-provider", valueOptions: ["listen", "interval", "tls", "client-auth", "client-key"])
         if options.wantsHelp { print(help); return 0 }
         let text = options.values["listen"] ?? "127.0.0.1:8480"
         let address: SocketAddress
@@ -35,6 +37,7 @@ enum MockProviderCommand {
         var configuration = SimulatorConfiguration.demo
         configuration.interval = try options.integer("interval", command: "mock-provider", range: 1...60) ?? 3
         let tls = try prepareTLS(options, configuration: &configuration)
+        let clientKey = try options.values["client-key"].map { try MockProviderClientKey.prepare(directory: $0, configuration: &configuration) }
         let logger = Logger(handler: StderrLogHandler(), level: .info).with("component", "mock-provider")
         let provider = SimulatedProvider(configuration: configuration, logger: logger)
         let signals = SignalWaiter()
@@ -55,6 +58,7 @@ enum MockProviderCommand {
         if let tls {
             print(tls.banner(issuer: issuer, clientID: configuration.clientID, clientSecret: configuration.clientSecret))
         }
+        if let clientKey { print(clientKey.banner(issuer: issuer, clientID: configuration.clientID)) }
         fflush(nil)   // the banner must appear at once even when stdout is a file or pipe
         let received = await signals.wait()
         signals.cancel()
