@@ -44,9 +44,9 @@ let package = Package(
         // The FastAGI protocol: environment, commands, responses, channel API, server.
         .target(name: "AGI", dependencies: ["Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         // Asterisk Manager Interface client: login, events, actions, reconnect (queue mode).
-        .target(name: "AMI", dependencies: ["Sockets", "StructuredLogging"], swiftSettings: strict),
+        .target(name: "AMI", dependencies: ["Sockets", "StructuredLogging", "TLS"], swiftSettings: strict),
         // A fake Asterisk for tests and `ciba-agi simulate-call`.
-        .target(name: "AGITesting", dependencies: ["AGI", "Sockets"], swiftSettings: strict),
+        .target(name: "AGITesting", dependencies: ["AGI", "Sockets", "TLS"], swiftSettings: strict),
         // Loopback peers for transport tests: scripted HTTP answers, a CONNECT proxy.
         .target(name: "NetworkTesting", dependencies: ["Sockets"], swiftSettings: strict),
         // Swedish personnummer / samordningsnummer, Norwegian fødselsnummer / D-number.
@@ -109,7 +109,7 @@ let package = Package(
         .target(name: "RedisTesting", dependencies: ["RESP", "ProcessSpawning", "Sockets"], swiftSettings: strict),
         .testTarget(name: "RESPTests", dependencies: ["RESP", "RedisTesting", "Sockets"], swiftSettings: strict),
         .testTarget(name: "AGITests", dependencies: ["AGI", "AGITesting", "Sockets"], exclude: ["Fixtures/asterisk"], swiftSettings: strict),
-        .testTarget(name: "AMITests", dependencies: ["AMI", "AGITesting", "Sockets", "StructuredLogging"], swiftSettings: strict),
+        .testTarget(name: "AMITests", dependencies: ["AMI", "AGITesting", "Sockets", "StructuredLogging", "TLS"], swiftSettings: strict),
         .testTarget(name: "IdentityNumbersTests", dependencies: ["IdentityNumbers", "ProcessSpawning"], exclude: ["Reference"], swiftSettings: strict),
         .testTarget(name: "JOSETests", dependencies: ["JOSE", "ProcessSpawning"], exclude: ["Fixtures/provider"], swiftSettings: strict),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "Sockets", "ProcessSpawning"], swiftSettings: strict),

@@ -1,5 +1,6 @@
 import Foundation
 import Sockets
+import TLS
 import Synchronization
 
 /// A fake Asterisk manager port (AMI) on loopback, speaking the protocol as Asterisk 22's
@@ -43,7 +44,7 @@ public final class FakeAMIServer: Sendable {
     private let started = ContinuousClock.now
 
     private struct Session {
-        let connection: TCPConnection
+        let connection: any ByteStream
         var username: String?
         /// Event classes this session receives (`system`, `call`, `user`...); nil = all.
         var eventClasses: Set<String>?
@@ -64,7 +65,10 @@ public final class FakeAMIServer: Sendable {
     }
 
     /// Listens on 127.0.0.1 and a free port (`address`).
-    public init(settings: Settings, channels: [FakeAMIChannel] = []) throws {
+    ///
+    /// - Parameter tls: serve the manager protocol over TLS (manager.conf `tlsenable=yes`);
+    ///   a client that fails the handshake never sees the banner.
+    public init(settings: Settings, channels: [FakeAMIChannel] = [], tls: TLSServerContext? = nil) throws {
         self.settings = settings
         self.listener = try TCPListener.listen(on: try SocketAddress.parse("127.0.0.1:0"))
         self.address = listener.localAddress
@@ -77,7 +81,11 @@ public final class FakeAMIServer: Sendable {
                 connection.close()
                 return
             }
-            Task { await self.serve(connection) }
+            Task {
+                guard let tls else { return await self.serve(connection) }
+                guard let secure = try? await TLSConnection.accept(connection, context: tls, timeout: .seconds(60)) else { return }
+                await self.serve(secure)
+            }
         }
     }
 
@@ -185,7 +193,7 @@ public final class FakeAMIServer: Sendable {
 
     // MARK: - One manager session
 
-    private func serve(_ connection: TCPConnection) async {
+    private func serve(_ connection: any ByteStream) async {
         let id: Int? = update { s in
             guard !s.stopped else { return nil }
             s.snapshot.connections += 1
@@ -237,7 +245,7 @@ public final class FakeAMIServer: Sendable {
     }
 
     /// Answers one action; false = close the connection afterwards (failed login, Logoff).
-    private func handle(_ headers: [(name: String, value: String)], session id: Int, connection: TCPConnection) async -> Bool {
+    private func handle(_ headers: [(name: String, value: String)], session id: Int, connection: any ByteStream) async -> Bool {
         func header(_ name: String) -> String? {
             headers.first(where: { $0.name.lowercased() == name.lowercased() })?.value
         }
@@ -358,7 +366,7 @@ public final class FakeAMIServer: Sendable {
     }
 
     private func send(_ event: String, eventClass: String, _ headers: [(String, String)], to id: Int, record: Bool = true) async {
-        let connection = state.withLock { s -> TCPConnection? in
+        let connection = state.withLock { s -> (any ByteStream)? in
             guard let session = s.sessions[id], session.eventClasses?.contains(eventClass) ?? true else { return nil }
             return session.connection
         }

@@ -1,4 +1,5 @@
 import Sockets
+import TLS
 
 /// The byte stream one manager connection runs over: plain TCP or TLS.
 public protocol AMIByteStream: AnyObject, Sendable {
@@ -10,6 +11,7 @@ public protocol AMIByteStream: AnyObject, Sendable {
 }
 
 extension TCPConnection: AMIByteStream {}
+extension TLSConnection: AMIByteStream {}
 
 /// Opens the byte stream for a configuration (TCP, or TCP then TLS).
 public struct AMIConnector: Sendable {
@@ -19,15 +21,23 @@ public struct AMIConnector: Sendable {
         self.open = open
     }
 
-    /// Plain TCP. A configuration asking for TLS is refused rather than silently sent in clear.
+    /// TCP, then TLS when the configuration has `tls` (the certificate is always verified:
+    /// chain and name; there is no switch to turn that off).
     public static let tcp = AMIConnector { configuration in
-        if configuration.tls != nil {
-            throw AMIError(.tls, "TLS to the manager port is not available in this build")
-        }
+        let tcp: TCPConnection
         do {
-            return try await TCPConnection.connect(to: configuration.address, timeout: configuration.connectTimeout)
+            tcp = try await TCPConnection.connect(to: configuration.address, timeout: configuration.connectTimeout)
         } catch let error as SocketError {
             throw AMIError(.unreachable, "cannot connect to the manager port \(configuration.address): \(error.reason)")
+        }
+        guard let tls = configuration.tls else { return tcp }
+        let serverName = tls.serverName ?? "\(configuration.address.ip)"
+        do {
+            let context = try TLSClientContext(TLSClientConfiguration(trustedCAFile: tls.caFile))
+            return try await TLSConnection.connect(tcp, context: context, serverName: serverName, timeout: configuration.connectTimeout)
+        } catch let error as TLSError {
+            tcp.close()
+            throw AMIError(.tls, "manager port \(configuration.address): \(error.description)")
         }
     }
 }

@@ -13,27 +13,34 @@ public struct AMISettings: Sendable {
     public var username: String
     /// From `secretFile` (or `CIBA_AGI_AMI_SECRET`); its description is `***`.
     public var secret: AMISecret
+    /// TLS to the manager port (`ami.tls`); required when `host` is not loopback.
+    public var tls: AMITLSSettings?
 
-    public init(address: SocketAddress, username: String, secret: AMISecret) {
+    public init(address: SocketAddress, username: String, secret: AMISecret, tls: AMITLSSettings? = nil) {
         self.address = address
         self.username = username
         self.secret = secret
+        self.tls = tls
     }
 
     /// The AMI client's configuration (event mask `call,user`: Hangup and UserEvent).
     public var clientConfiguration: AMIClientConfiguration {
-        AMIClientConfiguration(address: address, username: username, secret: secret)
+        var configuration = AMIClientConfiguration(address: address, username: username, secret: secret)
+        configuration.tls = tls
+        return configuration
     }
 }
 
 /// Reads `ami`: `host` (IP address or `localhost`, default 127.0.0.1), `port` (default 5038),
 /// `username`, `secretFile`; the environment variable `CIBA_AGI_AMI_SECRET` wins over the file.
 ///
-/// The manager protocol sends the secret and every event in clear, and this build speaks plain
-/// TCP only, so a host that is not loopback is a configuration error: run ciba-agi on the
-/// Asterisk host, or reach a remote manager port through a TLS tunnel ending on loopback.
+/// The manager protocol sends the secret and every event in clear, so a host that is not
+/// loopback needs `tls` (`{"caFile": PEM of the CA that signed Asterisk's tlscertfile,
+/// "serverName": the name in that certificate}`; manager.conf `tlsenable=yes`, port 5039).
+/// The certificate is always verified.
 enum AMILoader {
-    static let keys = ["host", "port", "username", "secretFile", "$comment"]
+    static let keys = ["host", "port", "username", "secretFile", "tls", "$comment"]
+    static let tlsKeys = ["caFile", "serverName", "$comment"]
     static let secretEnvironment = "CIBA_AGI_AMI_SECRET"
 
     static func build(_ top: [String: ConfigValue], baseDirectory: String, environment: [String: String],
@@ -48,16 +55,29 @@ enum AMILoader {
         do { address = try SocketAddress.parse("\(bracketed):\(port)") } catch {
             reader.problem("ami.host", "\"\(host)\" is not an IP address (e.g. 127.0.0.1 or ::1)")
         }
-        if let address, !address.isLoopback {
-            reader.problem("ami.host", "\(host) is not a loopback address: the manager protocol sends its secret in clear, so TLS is required beyond loopback and this version speaks plain TCP only (run ciba-agi on the Asterisk host with host 127.0.0.1, or tunnel the manager port over TLS to a loopback address)")
+        var tls: AMITLSSettings?
+        if let value = block["tls"], value != .null, let fields = reader.object(value, path: "ami.tls", allowed: tlsKeys) {
+            var settings = AMITLSSettings()
+            if let file = reader.string(fields, "caFile", path: "ami.tls").map({ ConfigurationLoader.resolve($0, baseDirectory) }) {
+                if FileManager.default.isReadableFile(atPath: file) {
+                    settings.caFile = file
+                } else {
+                    reader.problem("ami.tls.caFile", "\(file) \(FileManager.default.fileExists(atPath: file) ? "cannot be read (permissions?)" : "does not exist")")
+                }
+            }
+            settings.serverName = reader.string(fields, "serverName", path: "ami.tls")
+            tls = settings
+        }
+        if let address, !address.isLoopback, tls == nil {
+            reader.problem("ami.host", "\(host) is not a loopback address: the manager protocol sends its secret in clear, so set ami.tls (manager.conf tlsenable=yes) or run ciba-agi on the Asterisk host with host 127.0.0.1")
         }
         let username = reader.string(block, "username", path: "ami") ?? ""
         if username.isEmpty || username.contains(where: { $0.isWhitespace || $0 == "[" || $0 == "]" }) {
             reader.problem("ami.username", "missing or not a manager.conf user name (the [section] in manager.conf, e.g. ciba-agi)")
         }
         let secret = secretValue(block, baseDirectory: baseDirectory, environment: environment, reader: &reader)
-        guard let address, address.isLoopback, !username.isEmpty, let secret else { return nil }
-        return AMISettings(address: address, username: username, secret: AMISecret(secret))
+        guard let address, address.isLoopback || tls != nil, !username.isEmpty, let secret else { return nil }
+        return AMISettings(address: address, username: username, secret: AMISecret(secret), tls: tls)
     }
 
     private static func secretValue(_ block: [String: ConfigValue], baseDirectory: String, environment: [String: String],

@@ -59,7 +59,14 @@ struct AMIConfigurationTests {
         let problems = Self.problems(#"{"host": "192.0.2.10", "username": "ciba-agi", "secretFile": "\#(file)"}"#)
         #expect(problems.count == 1)
         #expect(problems.first?.path == "ami.host")
-        #expect(problems.first?.message.contains("TLS is required") == true)
+        #expect(problems.first?.message.contains("set ami.tls") == true)
+        // With a tls block a remote manager port is accepted; a missing CA file is named.
+        let ca = file  // any readable file passes the loader; the handshake checks the content
+        let remote = try Self.load(#"{"host": "192.0.2.10", "port": 5039, "username": "ciba-agi", "secretFile": "\#(file)", "tls": {"caFile": "\#(ca)", "serverName": "pbx.example"}}"#)
+        #expect(remote.ami?.tls == AMITLSSettings(caFile: ca, serverName: "pbx.example"))
+        #expect(remote.ami?.clientConfiguration.tls?.serverName == "pbx.example")
+        let missing = Self.problems(#"{"host": "192.0.2.10", "username": "ciba-agi", "secretFile": "\#(file)", "tls": {"caFile": "/nonexistent/ca.pem"}}"#)
+        #expect(missing.map(\.path) == ["ami.tls.caFile"])
     }
 
     @Test func everyProblemIsNamedAndTheSecretNeverShown() throws {
