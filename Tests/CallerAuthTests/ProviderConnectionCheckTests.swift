@@ -110,7 +110,7 @@ struct ProviderConnectionCheckTests {
         let config = directory + "/ciba-agi.json"
         try """
         {"auditLog": "\(directory)/audit.jsonl",
-         "provider": {"issuer": "\(standIn.issuer.absoluteString)", "clientId": "c1", "clientSecret": "s3cr3t-value"},
+         "provider": {"issuer": "\(standIn.issuer.absoluteString)", "clientId": "c1", "clientSecret": "s3cr3t-value", "requestTimeoutSeconds": 120},
          "profiles": {"se": {"numberKind": "se-personnummer"}}}
         """.write(toFile: config, atomically: true, encoding: .utf8)
         let (status, output, _) = try await Subprocess.run(["check-config", "--config", config], directory: directory)

@@ -52,7 +52,7 @@ enum CheckConfigCommand {
         }
 
         // TLS and proxy problems first, in one line each (every later check would fail alike).
-        if let problem = await ProviderConnectionCheck.problem(for: configuration.provider) {
+        if let problem = await ProviderConnectionCheck.problem(for: configuration.provider, timeout: .seconds(configuration.provider.requestTimeoutSeconds)) {
             print("problem: provider: \(problem)")
             print("configuration is NOT usable")
             return 1
