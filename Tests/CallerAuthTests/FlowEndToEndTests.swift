@@ -44,11 +44,11 @@ struct FlowEndToEndTests {
         defer { Task { await harness.shutdown() } }
         // Call time at 0.2 scale: number typed at 3 s; speaking the word pair and open-app
         // end about 20 s into the call, then music and polling (6 polls, 1 s real each: ~55 s of call time).
-        // `*` at 30 s and 45 s: a DTMF while no command runs is lost (as in Asterisk), so two
-        // presses make sure at least one lands during a pending WAIT FOR DIGIT even on a busy machine.
+        // `*` 200 ms (call time) into the first WAIT FOR DIGIT of the wait: tied to that command,
+        // since a DTMF while no command runs is lost (as in Asterisk).
         let call = try await harness.call(profile: "no-bankid", digits: "27034698436#",
-                                          keypresses: [FakeKeypress(at: .seconds(30), digits: "*"),
-                                                       FakeKeypress(at: .seconds(45), digits: "*")], language: "nb")
+                                          keypresses: [FakeKeypress(at: .milliseconds(200), digits: "*", afterCommand: "WAIT FOR DIGIT")],
+                                          language: "nb")
         let words = try #require(call.variables["CIBA_BINDING_MESSAGE"])
         #expect(words.split(separator: " ").count == 2)
         expectVariables(call, [
