@@ -8,7 +8,7 @@ final class RawHTTPClient {
     private var buffer: [UInt8] = []
 
     init(_ address: SocketAddress) async throws {
-        connection = try await TCPConnection.connect(to: address, timeout: .seconds(15))
+        connection = try await TCPConnection.connect(to: address, timeout: .seconds(120))
     }
 
     /// Over an already connected stream (a `TLSConnection` for https tests).
@@ -19,7 +19,7 @@ final class RawHTTPClient {
     deinit { connection.close() }
 
     func send(_ text: String) async throws {
-        try await connection.write(Array(text.utf8), timeout: .seconds(15))
+        try await connection.write(Array(text.utf8), timeout: .seconds(120))
     }
 
     struct Response {
@@ -34,7 +34,7 @@ final class RawHTTPClient {
 
     /// Reads one response; nil when the server closed before sending anything.
     /// `expectBody: false` for HEAD (Content-Length describes a body that is not sent).
-    func readResponse(expectBody: Bool = true, timeout: Duration = .seconds(15)) async throws -> Response? {
+    func readResponse(expectBody: Bool = true, timeout: Duration = .seconds(120)) async throws -> Response? {  // a failure bound only
         let deadline = ContinuousClock.now + timeout
         var headEnd: Int?
         while headEnd == nil {

@@ -67,6 +67,9 @@ struct QueueFixture {
     static func clientConfiguration(_ address: SocketAddress, secret: String) -> AMIClientConfiguration {
         var configuration = AMIClientConfiguration(address: address, username: "ciba-agi", secret: AMISecret(secret))
         configuration.reconnect = AMIReconnectPolicy(initial: .milliseconds(5), maximum: .milliseconds(40))
+        // Failure bounds only: a login slowed by a loaded machine must not cause an extra reconnect.
+        configuration.actionTimeout = .seconds(60)
+        configuration.connectTimeout = .seconds(60)
         return configuration
     }
 
