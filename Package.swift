@@ -99,6 +99,13 @@ let package = Package(
             path: "Benchmarks/shared-state",
             swiftSettings: strict
         ),
+        // Concurrent caller-auth calls (FakeAsterisk) against `ciba-agi serve`: Benchmarks/flow/run.sh.
+        .executableTarget(
+            name: "flow-loadgen",
+            dependencies: ["AGITesting", "Sockets"],
+            path: "Benchmarks/flow-loadgen",
+            swiftSettings: strict
+        ),
 
         // Tests mirror the modules.
         .testTarget(name: "StructuredLoggingTests", dependencies: ["StructuredLogging"], swiftSettings: strict),

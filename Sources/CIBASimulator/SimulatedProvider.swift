@@ -34,6 +34,8 @@ public final class SimulatedProvider: Sendable {
         var pending: [String: PendingAuthentication] = [:]
         /// `jti` of accepted client assertions until their `exp` (replay protection).
         var usedAssertionIDs: [String: Date] = [:]
+        /// When `usedAssertionIDs` was last pruned (seconds since 1970).
+        var assertionIDsPrunedAt: TimeInterval = 0
         var requests: [SimulatedRequest] = []
         var stopped = false
     }

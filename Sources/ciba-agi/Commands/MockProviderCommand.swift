@@ -10,6 +10,7 @@ import StructuredLogging
 enum MockProviderCommand {
     static let help = """
     usage: ciba-agi mock-provider [--listen ADDR] [--interval SECONDS] [--client-key DIR]
+                                  [--client-public-key PEM[,PEM...]] [--approve-after-polls N]
                                   [--tls DIR [--client-auth tls_client_auth|self_signed_tls_client_auth]]
 
     Runs the simulated Idura-like CIBA provider (discovery, JWKS, bc-authorize, token) on
@@ -23,11 +24,17 @@ enum MockProviderCommand {
                    self-signed one, matched by thumbprint). The block names the files to use.
     --client-key DIR  also accept private_key_jwt with the RSA key DIR/client-key.pem (made on
                    the first start, reused afterwards); prints its public JWK and a provider block.
+    --client-public-key  accept private_key_jwt assertions signed by these keys (PEM public
+                   keys or certificates, RSA or P-256); each key's kid is its file name
+                   without .pem (set provider.keyId to it).
+    --approve-after-polls  the demo person Terne Paulsen (196802020575) approves after N
+                   pending polls instead of 2 (0-100000; the flow benchmark keeps calls waiting).
     Test persons: see `ciba-agi demo --help` and the documentation.
     """
 
     static func run(_ arguments: [String]) async throws -> Int32 {
-        let options = try ParsedArguments.parse(arguments, command: "mock-provider", valueOptions: ["listen", "interval", "tls", "client-auth", "client-key"])
+        let options = try ParsedArguments.parse(arguments, command: "mock-provider",
+                                                valueOptions: ["listen", "interval", "tls", "client-auth", "client-key", "client-public-key", "approve-after-polls"])
         if options.wantsHelp { print(help); return 0 }
         let text = options.values["listen"] ?? "127.0.0.1:8480"
         let address: SocketAddress
@@ -36,6 +43,10 @@ enum MockProviderCommand {
         }
         var configuration = SimulatorConfiguration.demo
         configuration.interval = try options.integer("interval", command: "mock-provider", range: 1...60) ?? 3
+        try registerClientKeys(options, configuration: &configuration)
+        if let polls = try options.integer("approve-after-polls", command: "mock-provider", range: 0...100_000) {
+            configuration.setDemoPersonApproval(afterPolls: polls)
+        }
         let tls = try prepareTLS(options, configuration: &configuration)
         let clientKey = try options.values["client-key"].map { try MockProviderClientKey.prepare(directory: $0, configuration: &configuration) }
         let logger = Logger(handler: StderrLogHandler(), level: .info).with("component", "mock-provider")
@@ -65,6 +76,18 @@ enum MockProviderCommand {
         logger.notice("mock_provider.signal", ["signal": received == SIGTERM ? "SIGTERM" : "SIGINT"])
         await provider.shutdown()
         return 0
+    }
+
+    /// `--client-public-key PEM[,PEM...]`: public keys for `private_key_jwt`, kid = file name without `.pem`.
+    static func registerClientKeys(_ options: ParsedArguments, configuration: inout SimulatorConfiguration) throws {
+        guard let list = options.values["client-public-key"] else { return }
+        for path in list.split(separator: ",").map(String.init) {
+            do {
+                try configuration.registerClientPublicKey(file: path)
+            } catch {
+                throw UsageError("mock-provider: --client-public-key \(path): not a readable PEM public key or certificate (\(error))")
+            }
+        }
     }
 
     /// `--tls DIR` / `--client-auth MODE`: the PKI, applied to the simulator configuration.
