@@ -8,8 +8,9 @@
 #                          [--serve-binary PATH]   (serve from another build; provider and load generator from this one)
 #
 # Per transport x client authentication, two phases, each with a fresh provider and server:
-#   wait:     for each level in CALLERS (a list), that many calls placed (500/s) for the demo person, who stays PENDING (the
-#             provider approves after enough polls to outlast the window); once all are placed
+#   wait:     for each level in CALLERS (a list), that many calls placed (500/s) for the demo
+#             person, who stays PENDING (the provider approves after enough polls to outlast
+#             the window); once all are placed
 #             and 5 s have passed, a SECONDS window: token requests made (the server's /metrics)
 #             vs expected (callers x seconds / 1 s) and server CPU per token request. Then every
 #             call runs to VERIFIED; failed = calls not VERIFIED. Peak RSS = VmHWM at the end.
