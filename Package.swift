@@ -40,7 +40,7 @@ let package = Package(
         // Non-blocking TCP (epoll) bridged into Swift concurrency; CIDR allow-lists.
         .target(name: "Sockets", dependencies: ["CSocketsLinux", "StructuredLogging"], swiftSettings: strict),
         // Redis/Valkey client: RESP2/3 codec with limits, pipelined connection pool, pub/sub.
-        .target(name: "RESP", dependencies: ["Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
+        .target(name: "RESP", dependencies: ["Sockets", "StructuredLogging", "TLS", "URLEncoding"], swiftSettings: strict),
         // The FastAGI protocol: environment, commands, responses, channel API, server.
         .target(name: "AGI", dependencies: ["Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         // Asterisk Manager Interface client: login, events, actions, reconnect (queue mode).

@@ -16,4 +16,3 @@ enum SharedStateTLS {
     }
 }
 
-extension TLSConnection: RedisByteStream {}

@@ -1,4 +1,5 @@
 import Sockets
+import TLS
 
 /// What the client needs from a connection: plain TCP, or TLS over it for `rediss://`.
 /// Same contract as `TCPConnection` (one reader, writers in call order, `[]` at EOF).
@@ -9,3 +10,7 @@ public protocol RedisByteStream: AnyObject, Sendable {
 }
 
 extension TCPConnection: RedisByteStream {}
+
+/// `rediss://`: a TLS connection (from the TLS module) is a Redis byte stream too. Declared here,
+/// beside the protocol, so the conformance has one owner.
+extension TLSConnection: RedisByteStream {}
