@@ -107,15 +107,9 @@ import Testing
         let serverContext = try pair.serverContext(.require(trustedCAFile: pair.pki.caCertificateFile))
         let clientContext = try pair.clientContext(withClientCertificate: true)
         let (server, client) = try await withOneConnection(server: { tcp in
-            let tls = try await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(120))
-            defer { tls.close() }
-            try await tls.write([1], timeout: .seconds(120))
-            return (tls.peerCertificate, tls.peerCertificateVerified)
+            try await acceptAndWrite(1, tcp, context: serverContext)
         }, client: { address in
-            let tls = try await TLSConnection.connect(
-                try await TCPConnection.connect(to: address), context: clientContext, serverName: "localhost", timeout: .seconds(120))
-            defer { tls.close() }
-            return try await tls.read(maxBytes: 10, timeout: .seconds(120))
+            try await connectAndRead(address, context: clientContext)
         })
         #expect(try client.get() == [1])
         let (certificate, verified) = try server.get()
@@ -133,10 +127,7 @@ import Testing
             _ = try await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(120))
         }, client: { address in
             // TLS 1.3: the client may finish its handshake before the server's alert arrives.
-            let tls = try await TLSConnection.connect(
-                try await TCPConnection.connect(to: address), context: clientContext, serverName: "localhost", timeout: .seconds(120))
-            defer { tls.close() }
-            return try await tls.read(maxBytes: 10, timeout: .seconds(120))
+            try await connectAndRead(address, context: clientContext)
         })
         #expect(server.tlsKind == .certificateRequired)
         let error = try #require(client.error as? TLSError)
@@ -156,10 +147,7 @@ import Testing
         let (server, client) = try await withOneConnection(server: { tcp in
             _ = try await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(120))
         }, client: { address in
-            let tls = try await TLSConnection.connect(
-                try await TCPConnection.connect(to: address), context: clientContext, serverName: "localhost", timeout: .seconds(120))
-            defer { tls.close() }
-            return try await tls.read(maxBytes: 10, timeout: .seconds(120))
+            try await connectAndRead(address, context: clientContext)
         })
         let error = try #require(server.error as? TLSError)
         #expect(error.kind == .certificateUntrusted)
@@ -175,15 +163,9 @@ import Testing
         let clientContext = try TLSClientContext(TLSClientConfiguration(
             trustedCAFile: pair.pki.caCertificateFile, certificateChainFile: files.certificateFile, privateKeyFile: files.keyFile))
         let (server, client) = try await withOneConnection(server: { tcp in
-            let tls = try await TLSConnection.accept(tcp, context: serverContext, timeout: .seconds(120))
-            defer { tls.close() }
-            try await tls.write([7], timeout: .seconds(120))
-            return (tls.peerCertificate, tls.peerCertificateVerified)
+            try await acceptAndWrite(7, tcp, context: serverContext)
         }, client: { address in
-            let tls = try await TLSConnection.connect(
-                try await TCPConnection.connect(to: address), context: clientContext, serverName: "localhost", timeout: .seconds(120))
-            defer { tls.close() }
-            return try await tls.read(maxBytes: 10, timeout: .seconds(120))
+            try await connectAndRead(address, context: clientContext)
         })
         #expect(try client.get() == [7])
         let (certificate, verified) = try server.get()

@@ -61,3 +61,22 @@ extension Result {
     }
     var tlsKind: TLSError.Kind? { (error as? TLSError)?.kind }
 }
+
+/// The client side of the certificate tests: a handshake with `serverName` (default
+/// `localhost`), then the first bytes the server writes. Under TLS 1.3 a refusal by the server
+/// can arrive only after the client's handshake is done, so the read is where it shows.
+func connectAndRead(_ address: SocketAddress, context: TLSClientContext, serverName: String = "localhost") async throws -> [UInt8] {
+    let tls = try await TLSConnection.connect(
+        try await TCPConnection.connect(to: address), context: context, serverName: serverName, timeout: .seconds(120))
+    defer { tls.close() }
+    return try await tls.read(maxBytes: 10, timeout: .seconds(120))
+}
+
+/// The server side of the certificate tests: a handshake, one byte written, and what the server
+/// learned of the client's certificate.
+func acceptAndWrite(_ byte: UInt8, _ tcp: TCPConnection, context: TLSServerContext) async throws -> (certificate: TLSCertificate?, verified: Bool) {
+    let tls = try await TLSConnection.accept(tcp, context: context, timeout: .seconds(120))
+    defer { tls.close() }
+    try await tls.write([byte], timeout: .seconds(120))
+    return (tls.peerCertificate, tls.peerCertificateVerified)
+}
