@@ -4,7 +4,7 @@
 # Only the serve process's CPU (utime+stime from /proc/PID/stat) and memory are measured.
 #
 #   Benchmarks/flow/run.sh [--callers "5000"] [--seconds 30] [--verified-calls 1000]
-#                          [--auth "basic rs256 es256"] [--transports "http tls"] [--skip-build] [--perf]
+#                          [--auth "basic rs256 es256"] [--transports "http tls"] [--skip-build] [--perf]   (perf record of the server: wait window and verified batch)
 #                          [--serve-binary PATH]   (serve from another build; provider and load generator from this one)
 #
 # Per transport x client authentication, two phases, each with a fresh provider and server:
@@ -152,12 +152,21 @@ for transport in $transports; do
             start_pair "$transport-$auth-verified" "$auth" "$transport" 2
             loadgen --calls 20 --rate 20 >/dev/null || true
             before=$(cpu_ticks "$serve_pid")
+            perf_pid=""
+            if [ "$perf" = 1 ]; then   # a CPU profile of the batch (perf report -i DIR/perf.data)
+                perf record -q -F 999 -g -p "$serve_pid" -o "$work/$transport-$auth-verified/perf.data" 2>/dev/null &
+                perf_pid=$!
+            fi
             loadgen --calls "$verified_calls" --rate 100 >"$work/$transport-$auth-verified/loadgen.out" || true
             after=$(cpu_ticks "$serve_pid")
+            if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
             verified=$(field verified "$work/$transport-$auth-verified/loadgen.out")
             verified_ms=$(awk -v t=$((after - before)) -v hz="$ticks" -v n="${verified:-0}" -v m="$verified_calls" \
                 'BEGIN { if (n > 0) printf "%.2f%s", t / hz * 1000 / n, (n < m ? " (" m - n " not VERIFIED)" : ""); else print "- (none VERIFIED)" }')
             stop_pair
+        fi
+        if [ -z "${callers// /}" ]; then   # --callers "": the verified phase only
+            echo "| $transport | $auth | - | - | - | - | - | - | - | - | $verified_ms |"
         fi
         for n in $callers; do   # wait phase: the person approves after enough polls to outlast ramp + settle + window
             name="$transport-$auth-wait-$n"

@@ -47,6 +47,24 @@ struct ProviderTransportConfigurationTests {
         #expect(transport.tlsMinimumVersion == .v1_2)
     }
 
+    @Test func maxConnectionsIsReadAndRangeChecked() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let defaults = try base.load(base.minimal(scratch), scratch: scratch).provider.settings.transport
+        #expect(defaults.maxConnectionsPerHost == 64)
+        for n in [1, 200, 1024] {
+            let configuration = try base.load(base.minimal(scratch, provider: provider(#""maxConnections": \#(n)"#)), scratch: scratch)
+            #expect(configuration.provider.settings.transport.maxConnectionsPerHost == n)
+            #expect(configuration.provider.settings.transport.description.contains("maxConnections=\(n)"))
+        }
+        for bad in ["0", "-3", "1025", "99999999999999999999", "2.5", #""64""#, "true"] {
+            let found = base.problems(base.minimal(scratch, provider: provider(#""maxConnections": \#(bad)"#)), scratch: scratch)
+            #expect(found.map(\.path) == ["provider.maxConnections"], "\(bad)")
+            let text = found.map(\.description).joined()
+            #expect(text.contains("1 to 1024") || text.contains("expected a number"), "\(bad): \(text)")
+        }
+    }
+
     @Test func tlsClientAuthNeedsACertificateAndSendsNoSecret() throws {
         let scratch = try Scratch()
         defer { scratch.remove() }

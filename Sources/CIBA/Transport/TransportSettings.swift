@@ -3,7 +3,7 @@ import Foundation
 /// How the client reaches one provider: trust, client certificate, proxy, limits.
 ///
 /// Built from the `provider` block (`caFile`, `caDirectory`, `clientCertificateFile`,
-/// `clientKeyFile`, `proxy`, `proxyCredentialsFile`, `tlsMinimumVersion`) and handed to
+/// `clientKeyFile`, `proxy`, `proxyCredentialsFile`, `tlsMinimumVersion`, `maxConnections`) and handed to
 /// ``CurlTransport``. `description` never prints the proxy credentials.
 public struct TransportSettings: Sendable, Equatable, CustomStringConvertible {
     /// The oldest TLS version the client accepts.
@@ -28,13 +28,22 @@ public struct TransportSettings: Sendable, Equatable, CustomStringConvertible {
     public var tlsMinimumVersion: TLSVersion
     /// Responses longer than this are cut off and refused.
     public var maxResponseBytes: Int
-    /// Connections at most per provider host; further requests wait for one (HTTP/1.1) or
-    /// share one (HTTP/2 multiplexing).
+    /// Connections at most per provider host (`provider.maxConnections`); further requests
+    /// wait in libcurl for a free one (HTTP/1.1, one request at a time per connection) or
+    /// share one (HTTP/2 multiplexing over https). The wait counts against the request's
+    /// timeout, so with HTTP/1.1 this bounds the polls per second a provider can be sent:
+    /// about `maxConnectionsPerHost / round-trip time`.
     public var maxConnectionsPerHost: Int
+    /// The default of `provider.maxConnections`: enough HTTP/1.1 connections for thousands of
+    /// polls per second at a few milliseconds per round trip, few enough for any provider.
+    public static let defaultMaxConnectionsPerHost = 64
+    /// The range `provider.maxConnections` accepts (each connection is one file descriptor).
+    public static let maxConnectionsPerHostRange = 1...1024
 
     public init(caFile: String? = nil, caDirectory: String? = nil, clientCertificateFile: String? = nil,
                 clientKeyFile: String? = nil, proxy: URL? = nil, proxyCredentials: String? = nil,
-                tlsMinimumVersion: TLSVersion = .v1_2, maxResponseBytes: Int = 1_048_576, maxConnectionsPerHost: Int = 16) {
+                tlsMinimumVersion: TLSVersion = .v1_2, maxResponseBytes: Int = 1_048_576,
+                maxConnectionsPerHost: Int = TransportSettings.defaultMaxConnectionsPerHost) {
         self.caFile = caFile
         self.caDirectory = caDirectory
         self.clientCertificateFile = clientCertificateFile
@@ -50,7 +59,7 @@ public struct TransportSettings: Sendable, Equatable, CustomStringConvertible {
     public var presentsClientCertificate: Bool { clientCertificateFile != nil }
 
     public var description: String {
-        var parts = ["tls>=\(tlsMinimumVersion.rawValue)"]
+        var parts = ["tls>=\(tlsMinimumVersion.rawValue)", "maxConnections=\(maxConnectionsPerHost)"]
         if let caFile { parts.append("caFile=\(caFile)") }
         if let caDirectory { parts.append("caDirectory=\(caDirectory)") }
         if let clientCertificateFile { parts.append("clientCertificate=\(clientCertificateFile)") }

@@ -3,12 +3,13 @@ import CIBA
 
 /// Builds the connection part of `provider` (trust, mutual TLS, proxy, TLS version) for
 /// `ProviderLoader`: `caFile`, `caDirectory`, `clientCertificateFile`, `clientKeyFile`,
-/// `proxy`, `proxyCredentialsFile`, `tlsMinimumVersion`.
+/// `proxy`, `proxyCredentialsFile`, `tlsMinimumVersion`, `maxConnections`.
 ///
 /// Files are checked here (readable, PEM) so a typo is a configuration problem at start-up,
 /// not a TLS failure on the first call. Secrets (the proxy password) never appear in a problem.
 enum ProviderTransportLoader {
-    static let keys = ["caFile", "caDirectory", "clientCertificateFile", "clientKeyFile", "proxy", "proxyCredentialsFile", "tlsMinimumVersion"]
+    static let keys = ["caFile", "caDirectory", "clientCertificateFile", "clientKeyFile", "proxy", "proxyCredentialsFile", "tlsMinimumVersion",
+                       "maxConnections"]
 
     static func build(_ p: [String: ConfigValue], baseDirectory: String, reader: inout ConfigReader) -> TransportSettings {
         var settings = TransportSettings()
@@ -44,6 +45,9 @@ enum ProviderTransportLoader {
         case "1.3": settings.tlsMinimumVersion = .v1_3
         case let other:
             reader.problem("provider.tlsMinimumVersion", "\"\(other)\" is not supported (\"1.2\" or \"1.3\")")
+        }
+        if let connections = reader.integer(p, "maxConnections", path: "provider", range: TransportSettings.maxConnectionsPerHostRange) {
+            settings.maxConnectionsPerHost = connections
         }
         return settings
     }
