@@ -76,15 +76,14 @@ final class CurlTransfer: @unchecked Sendable {
     func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) -> Bool {
         receivedBytes += bytes.count
         guard receivedBytes <= limit else { cutAtLimit = true; return false }
-        let line = String(decoding: bytes, as: UTF8.self)
-        if line.hasPrefix("HTTP/") {
-            headers.removeAll()
-            return true
+        switch CurlHeaderLine.parse(bytes) {
+        case .statusLine:
+            headers.removeAll(keepingCapacity: true)
+        case .header(let name, let value):
+            if headers.count < 200 { headers.append((name, value)) }
+        case .ignored:
+            break
         }
-        guard let colon = line.firstIndex(of: ":") else { return true }
-        let name = line[..<colon].trimmingCharacters(in: .whitespaces)
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
-        if !name.isEmpty, headers.count < 200 { headers.append((name, value)) }
         return true
     }
 
