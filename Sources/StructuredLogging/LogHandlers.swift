@@ -22,6 +22,7 @@ public struct StderrLogHandler: LogHandler {
 public struct NullLogHandler: LogHandler {
     public init() {}
     public func log(_ record: LogRecord) {}
+    public func accepts(_ level: LogLevel) -> Bool { false }
 }
 
 /// Keeps records in memory so tests can assert on what was logged (like swift-log's
@@ -65,4 +66,6 @@ public struct MultiplexLogHandler: LogHandler {
     public func log(_ record: LogRecord) {
         for handler in handlers { handler.log(record) }
     }
+
+    public func accepts(_ level: LogLevel) -> Bool { handlers.contains { $0.accepts(level) } }
 }

@@ -29,4 +29,6 @@ public struct ThresholdLogHandler: LogHandler {
     public func log(_ record: LogRecord) {
         if record.level >= threshold.level { wrapped.log(record) }
     }
+
+    public func accepts(_ level: LogLevel) -> Bool { level >= threshold.level && wrapped.accepts(level) }
 }

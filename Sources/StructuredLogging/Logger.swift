@@ -106,6 +106,14 @@ public struct LogRecord: Sendable, Equatable {
 /// Where log records go. Implementations must be thread-safe.
 public protocol LogHandler: Sendable {
     func log(_ record: LogRecord)
+    /// Whether a record at `level` would be kept. ``Logger`` asks before it builds a record,
+    /// so a line the handler would drop costs no allocation (a busy server logs many
+    /// debug lines per call). Default: every level.
+    func accepts(_ level: LogLevel) -> Bool
+}
+
+extension LogHandler {
+    public func accepts(_ level: LogLevel) -> Bool { true }
 }
 
 /// A cheap, copyable logger carrying context fields (session id, uniqueid, ...).
@@ -135,7 +143,8 @@ public struct Logger: Sendable {
         return copy
     }
 
-    public func isEnabled(_ level: LogLevel) -> Bool { level >= self.level }
+    /// The logger's own level, then the handler's (a ``ThresholdLogHandler`` reads its switch).
+    public func isEnabled(_ level: LogLevel) -> Bool { level >= self.level && handler.accepts(level) }
 
     public func log(_ level: LogLevel, _ event: String, _ fields: KeyValuePairs<String, String> = [:]) {
         guard isEnabled(level) else { return }

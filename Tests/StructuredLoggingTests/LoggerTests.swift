@@ -19,6 +19,27 @@ import Testing
         #expect(LogRecord.quote("\u{01}") == "\"\\x01\"")
     }
 
+    @Test func isEnabledAsksTheHandlerSoDroppedLinesAreNeverBuilt() {
+        let memory = InMemoryLogHandler()
+        let level = LogLevelSwitch(.warning)
+        let log = Logger(handler: ThresholdLogHandler(memory, threshold: level), level: .trace)
+        #expect(!log.isEnabled(.info))
+        #expect(log.isEnabled(.warning))
+        log.info("dropped")
+        log.warning("kept")
+        level.level = .debug   // SIGHUP: the same logger follows the switch
+        #expect(log.isEnabled(.debug))
+        #expect(!log.isEnabled(.trace))
+        log.debug("kept.too")
+        #expect(memory.records.map(\.event) == ["kept", "kept.too"])
+        #expect(!Logger(handler: NullLogHandler(), level: .trace).isEnabled(.error))
+        #expect(!Logger(handler: memory, level: .info).isEnabled(.debug))
+        let both = MultiplexLogHandler([ThresholdLogHandler(NullLogHandler(), threshold: LogLevelSwitch(.trace)),
+                                        ThresholdLogHandler(memory, threshold: LogLevelSwitch(.error))])
+        #expect(!Logger(handler: both, level: .trace).isEnabled(.warning))
+        #expect(Logger(handler: both, level: .trace).isEnabled(.error))
+    }
+
     @Test func levelParsing() {
         #expect(LogLevel(name: "WARN") == .warning)
         #expect(LogLevel(name: "nope") == nil)

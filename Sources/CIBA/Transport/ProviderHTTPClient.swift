@@ -24,7 +24,9 @@ struct ProviderHTTPClient: Sendable {
             let response = try await transport.send(request)
             let elapsed = clock.now() - started
             var oauthError: String? = nil
-            if response.status >= 400 {
+            // Only the log line needs the error code (a routine one goes at debug, others at info):
+            // below info, a poll's answer is not parsed twice.
+            if response.status >= 400 && logger.isEnabled(.info) {
                 oauthError = JSONText.object(response.body).flatMap { JSONText.string($0, "error") }
                     .flatMap { SafeText.errorCode($0) } ?? "http_\(response.status)"
             }
@@ -53,6 +55,7 @@ struct ProviderHTTPClient: Sendable {
 
     private func record(endpoint: String, logger: Logger, status: String, elapsed: Duration, error: String?) {
         observer(ProviderRequestMetric(endpoint: endpoint, status: status, duration: elapsed))
+        guard logger.isEnabled(.info) else { return }   // the line goes at debug or info
         let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
         var fields: [(String, String)] = [("endpoint", endpoint), ("status", status), ("duration_ms", String(ms))]
         if let error { fields.append(("error", error)) }
