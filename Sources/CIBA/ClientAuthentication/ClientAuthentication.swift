@@ -33,6 +33,14 @@ public enum ClientAuthentication: Sendable, CustomStringConvertible {
     public var description: String { methodName }
 
     /// The secret, if this method uses one (for redaction).
+    /// Whether every request needs new credentials: a `private_key_jwt` assertion carries a
+    /// fresh `jti` and `iat`; the other methods send the same thing each time, so the polls
+    /// of one grant can share one encoded request.
+    var isFreshPerRequest: Bool {
+        if case .privateKeyJWT = self { return true }
+        return false
+    }
+
     var secret: String? {
         switch self {
         case .clientSecretBasic(let secret), .clientSecretPost(let secret): secret

@@ -53,6 +53,9 @@ extension BackchannelAuthenticator {
         var lastTransient: CIBAFailure?
         var providerAnswered = false
         let secrets = self.secrets + [grant.authReqID]
+        let tokenFields = [("grant_type", BackchannelAuthenticator.cibaGrantType), ("auth_req_id", grant.authReqID)]
+        // Encoded once per grant unless the client authentication must be fresh per request.
+        let sharedRequest = client.method.isFreshPerRequest ? nil : try formRequest(url: metadata.tokenEndpoint, fields: tokenFields)
 
         while true {
             try Task.checkCancellation()
@@ -63,9 +66,7 @@ extension BackchannelAuthenticator {
             try await clock.sleep(until: nextPollAt)
             try Task.checkCancellation()
 
-            var request = try formRequest(url: metadata.tokenEndpoint,
-                                          fields: [("grant_type", BackchannelAuthenticator.cibaGrantType),
-                                                   ("auth_req_id", grant.authReqID)])
+            var request = try sharedRequest ?? formRequest(url: metadata.tokenEndpoint, fields: tokenFields)
             // The sleep can end past the deadline (a loaded machine, a scaled clock): then the
             // request has expired. Never loop back without sleeping: that would spin.
             let remaining = deadline - clock.now()
