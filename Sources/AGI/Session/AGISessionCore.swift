@@ -6,9 +6,13 @@ import Synchronization
 ///
 /// No task reads the socket: `receive` parses lines where they arrive and resumes the
 /// waiting command's continuation directly, so an idle held call costs no task and a reply
-/// costs no extra hop. All state sits behind one `Mutex`; continuations are resumed inside
-/// it (resuming only enqueues), but `Task.cancel()` and `transport.close()` run outside it,
-/// because they may call back into this object.
+/// costs no extra hop. All state sits behind one `Mutex`. A command's reply is resumed just
+/// after the lock is released (``Effects``): the resumed task's first step is to take the
+/// lock again (`releaseSlot`), and resuming inside it made that task, woken on another
+/// thread, block on the lock the loop thread still held — a futex wait and an extra context
+/// switch per AGI command. `Task.cancel()` and `transport.close()` run outside it too,
+/// because they may call back into this object. Rarer resumes (environment, slot hand-over,
+/// failures) still happen inside the lock.
 final class AGISessionCore: Sendable {
     enum Phase: Sendable {
         case environment(AGIEnvironmentParser)
@@ -44,6 +48,8 @@ final class AGISessionCore: Sendable {
 
     /// Work to do after the lock is released.
     struct Effects {
+        /// A command's reply, resumed first, before the other effects (as when it was resumed under the lock).
+        var reply: (CheckedContinuation<AGIResponse, any Error>, Result<AGIResponse, AGIError>)?
         var cancel: Task<Void, Never>?
         var hangupWaiters: [CheckedContinuation<Void, Never>] = []
         var closeTransport = false
@@ -138,7 +144,7 @@ final class AGISessionCore: Sendable {
                 if case .reply(let id, _)? = s.deadline?.purpose, id == pending.id { s.deadline = nil }
                 if let continuation = pending.continuation {
                     pending.continuation = nil
-                    continuation.resume(with: result.mapError { $0 as any Error })
+                    effects.reply = (continuation, result)
                 } else {
                     pending.result = result
                 }
@@ -213,6 +219,7 @@ final class AGISessionCore: Sendable {
     }
 
     func perform(_ effects: Effects) {
+        if let (continuation, result) = effects.reply { continuation.resume(with: result.mapError { $0 as any Error }) }
         if effects.closeTransport { transport.close() }
         effects.cancel?.cancel()
         for waiter in effects.hangupWaiters { waiter.resume() }
