@@ -10,8 +10,15 @@ struct ElapsedClock: Sendable {
     init<C: Clock>(_ clock: C) where C.Duration == Duration {
         let origin = clock.now
         now = { origin.duration(to: clock.now) }
-        sleepUntil = { deadline in
-            try await clock.sleep(until: origin.advanced(by: deadline), tolerance: nil)
+        if let continuous = clock as? ContinuousClock, let start = origin as? ContinuousClock.Instant {
+            // The real clock sleeps on the socket loop's timer heap (see LoopTimerSleep).
+            sleepUntil = { deadline in
+                try await LoopTimerSleep.sleep(for: continuous.now.duration(to: start.advanced(by: deadline)))
+            }
+        } else {
+            sleepUntil = { deadline in
+                try await clock.sleep(until: origin.advanced(by: deadline), tolerance: nil)
+            }
         }
     }
 
