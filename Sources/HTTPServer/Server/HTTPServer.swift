@@ -141,7 +141,8 @@ public final class HTTPServer: Sendable {
             } catch {
                 if state.withLock({ $0.stopped }) || Task.isCancelled { return }
                 if let socketError = error as? SocketError, socketError.kind == .closed { return }
-                // EMFILE and friends: back off briefly instead of spinning.
+                // Not EMFILE and friends: the listener pauses for those and this accept just waits
+                // (FileDescriptorExhaustionTests). Any other accept error: back off briefly, no spin.
                 logger.warning("http.accept_failed", ["error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(50))
                 continue

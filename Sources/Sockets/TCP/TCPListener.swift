@@ -14,6 +14,7 @@ public final class TCPListener: Sendable {
     /// The bound address (the real port when bound to port 0).
     public let localAddress: SocketAddress
     private let logger: Logger
+    private let system: ListenerSystemCalls
     private let state: Mutex<State>
     /// How long accepting pauses after EMFILE/ENFILE/ENOBUFS/ENOMEM.
     static let backoff: Duration = .milliseconds(100)
@@ -27,15 +28,22 @@ public final class TCPListener: Sendable {
         var lastExhaustionLog: UInt64 = 0
     }
 
-    private init(fd: Int32, localAddress: SocketAddress, logger: Logger) {
+    private init(fd: Int32, localAddress: SocketAddress, logger: Logger, system: ListenerSystemCalls) {
         self.localAddress = localAddress
         self.logger = logger
+        self.system = system
         self.state = Mutex(State(fd: fd))
     }
 
     /// Binds and listens with SO_REUSEADDR. IPv6 wildcard (`[::]`) listeners are dual-stack
     /// (IPv4 peers appear as `::ffff:a.b.c.d`). Throws `.addressInUse` and other `SocketError`s.
     public static func listen(on address: SocketAddress, backlog: Int32 = 4096, logger: Logger = .disabled) throws -> TCPListener {
+        try listen(on: address, backlog: backlog, logger: logger, system: .live)
+    }
+
+    /// `listen` with the system calls of `system` (tests: an `accept4` that fails on demand).
+    static func listen(on address: SocketAddress, backlog: Int32 = 4096, logger: Logger = .disabled,
+                       system: ListenerSystemCalls) throws -> TCPListener {
         let fd = socket(SocketOptions.family(of: address), SocketOptions.streamType, 0)
         guard fd >= 0 else { throw SocketError.fromErrno(errno, "socket") }
         SocketOptions.setInt(fd, SOL_SOCKET, SO_REUSEADDR, 1)
@@ -50,7 +58,7 @@ public final class TCPListener: Sendable {
             throw SocketError.fromErrno(code, "listen \(address)")
         }
         let bound = SocketAddress.of(fd: fd, peer: false) ?? address
-        let listener = TCPListener(fd: fd, localAddress: bound, logger: logger)
+        let listener = TCPListener(fd: fd, localAddress: bound, logger: logger, system: system)
         let token = UInt64(UInt(bitPattern: Unmanaged.passRetained(listener).toOpaque())) | EventLoop.listenerTag
         let rc = EventLoop.shared.register(fd: fd, token: token)
         if rc != 0 {
@@ -123,20 +131,19 @@ public final class TCPListener: Sendable {
             var storage = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
             while true {
-                let fd = withUnsafeMutablePointer(to: &storage) {
+                let (fd, code) = withUnsafeMutablePointer(to: &storage) {
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        csockets_accept4(s.fd, $0, &length, Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue))
+                        system.accept(s.fd, $0, &length, Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue))
                     }
                 }
                 if fd >= 0 { return .fd(fd, withUnsafePointer(to: &storage) { SocketAddress(storage: $0) }) }
-                let code = errno
                 switch code {
                 case EINTR, ECONNABORTED, EPROTO: continue
                 case EAGAIN, EWOULDBLOCK: return .wouldBlock
                 case EMFILE, ENFILE, ENOBUFS, ENOMEM:
                     s.paused = true
                     // One log line per 10 s of exhaustion, not one per back-off.
-                    let now = EventLoop.now()
+                    let now = system.now()
                     let shouldLog = s.lastExhaustionLog == 0 || now - s.lastExhaustionLog > 10_000_000_000
                     if shouldLog { s.lastExhaustionLog = now }
                     return .exhausted(code, log: shouldLog)
@@ -162,7 +169,7 @@ public final class TCPListener: Sendable {
                     "backoff_ms": "100",
                 ])
             }
-            ScheduledTimer.schedule(after: Self.backoff) { [weak self] in
+            system.schedule(Self.backoff) { [weak self] in
                 guard let self else { return }
                 self.state.withLock { $0.paused = false }
                 self.handle(events: EPOLLIN.rawValue)
