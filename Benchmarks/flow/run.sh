@@ -6,6 +6,7 @@
 #   Benchmarks/flow/run.sh [--callers "5000"] [--seconds 30] [--verified-calls 1000]
 #                          [--auth "basic rs256 es256"] [--transports "http tls"] [--skip-build] [--perf]   (perf record of the server: wait window and verified batch)
 #                          [--serve-binary PATH]   (serve from another build; provider and load generator from this one)
+#                          [--shared-state "off on"]   (issue 10: each phase without and/or with a redis-server store)
 #
 # Per transport x client authentication, two phases, each with a fresh provider and server:
 #   wait:     for each level in CALLERS (a list), that many calls placed (500/s) for the demo
@@ -16,6 +17,9 @@
 #             call runs to VERIFIED; failed = calls not VERIFIED. Peak RSS = VmHWM at the end.
 #   verified: VERIFIED_CALLS calls (100/s) for the demo person with the default 2 pending polls,
 #             after 20 warm-up calls; server CPU over the batch / VERIFIED calls (0 skips it).
+# --shared-state: "on" gives each phase its own Debian redis-server (loopback, password, no
+# persistence; Benchmarks/flow/shared-store.sh) in serve's "sharedState", checks afterwards that
+# the store served every call (else the run fails) and adds its CPU, peak RSS and counts.
 # Everything listens on 127.0.0.1 only. Prints a Markdown table; raw files stay in the temp dir.
 set -euo pipefail
 
@@ -27,6 +31,7 @@ transports="http tls"
 build=1
 perf=0
 serve_binary=""
+stores="off"
 while [ $# -gt 0 ]; do
     case "$1" in
         --callers) callers="$2"; shift 2 ;;
@@ -37,12 +42,18 @@ while [ $# -gt 0 ]; do
         --skip-build) build=0; shift ;;
         --perf) perf=1; shift ;;
         --serve-binary) serve_binary="$2"; shift 2 ;;
+        --shared-state) stores="$2"; shift 2 ;;
         *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
+for store in $stores; do
+    case "$store" in off|on) ;; *) echo "run.sh: --shared-state takes off and/or on, not $store" >&2; exit 2 ;; esac
+done
+# shellcheck source=shared-store.sh
+. "$root/Benchmarks/flow/shared-store.sh"
 if [ "$build" = 1 ]; then
     nice -n 10 swift build -c release --product ciba-agi 2>&1 | grep -E "error|warning" || true
     nice -n 10 swift build -c release --product flow-loadgen 2>&1 | grep -E "error|warning" || true
@@ -68,11 +79,11 @@ openssl pkey -in "$work/bench-rs256.key" -pubout -out "$work/bench-rs256.pem"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/bench-es256.key" 2>/dev/null
 openssl pkey -in "$work/bench-es256.key" -pubout -out "$work/bench-es256.pem"
 
-free_port() {   # a loopback port nobody listens on
+free_port() {   # a loopback port no socket uses
     local port
     while :; do
         port=$((20000 + RANDOM % 30000))
-        ss -ltnH "sport = :$port" | grep -q . || { echo "$port"; return; }
+        ss -tanH "sport = :$port" | grep -q . || { echo "$port"; return; }   # no socket in any state (a client's ephemeral port blocks a bind too)
     done
 }
 
@@ -90,11 +101,13 @@ token_requests() {   # sum of ciba_agi_provider_requests_total{endpoint="token",
     curl -sf "http://127.0.0.1:$1/metrics" | awk '/^ciba_agi_provider_requests_total\{endpoint="token"/ { n += $2 } END { print n + 0 }'
 }
 
-# start_pair NAME AUTH TRANSPORT POLLS: starts mock-provider and serve, sets serve_pid, agi_port, ops_port
+# start_pair NAME AUTH TRANSPORT POLLS STORE: starts mock-provider (and redis-server when STORE
+# is on) and serve, sets serve_pid, agi_port, ops_port (and redis_pid, redis_port)
 start_pair() {
-    local name=$1 auth=$2 transport=$3 polls=$4
-    local dir="$work/$name" provider_port issuer ca="" keys=""
+    local name=$1 auth=$2 transport=$3 polls=$4 store=$5
+    local dir="$work/$name" provider_port issuer ca="" keys="" shared=""
     mkdir -p "$dir"
+    if [ "$store" = on ]; then store_start "$dir"; shared=$(store_config "$dir"); fi
     provider_port=$(free_port); agi_port=$(free_port); ops_port=$(free_port)
     local provider_args=(mock-provider --listen "127.0.0.1:$provider_port" --interval 1 --approve-after-polls "$polls"
                          --client-public-key "$work/bench-rs256.pem,$work/bench-es256.pem")
@@ -125,7 +138,7 @@ start_pair() {
                    "bindingMessage": "Identification for Example Bank customer service", "callInitiator": "user",
                    "numberClaim": "ssn", "language": "sv" }
   },
-  "maxSessions": 20000,
+  "maxSessions": 20000, $shared
   "rateLimits": { "perCallerPer10Min": 100000, "perNumberPer10Min": 100000 }
 }
 EOF
@@ -134,66 +147,96 @@ EOF
     wait_for 60 curl -sf "http://127.0.0.1:$ops_port/healthz"
 }
 
-stop_pair() {
+stop_pair() {   # stop_pair STORE
     kill -TERM "$serve_pid" "$provider_pid" 2>/dev/null || true
     wait "$serve_pid" "$provider_pid" 2>/dev/null || true
+    if [ "$1" = on ]; then store_stop; fi
 }
 
 loadgen() { nice -n 5 "$bin/flow-loadgen" --agi "127.0.0.1:$agi_port" "$@"; }
 
 field() { awk -v k="$1=" '/^result/ { for (i = 1; i <= NF; i++) if (index($i, k) == 1) print substr($i, length(k) + 1) }' "$2"; }
 
-echo "| transport | client auth | callers | token requests / expected | % | server CPU µs per token request | provider CPU µs per token request | peak RSS MB | failed calls | statuses | server CPU ms per VERIFIED call |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+extra_header="" extra_rule=""
+if [ "$stores" != off ]; then   # --shared-state: the store's columns
+    extra_header=" store | redis CPU µs per token request | redis peak RSS MB | redis CPU ms per VERIFIED call | store commands per VERIFIED call | store failures / fallbacks |"
+    extra_rule="---|---|---|---|---|---|"
+fi
+echo "| transport | client auth | callers | token requests / expected | % | server CPU µs per token request | provider CPU µs per token request | peak RSS MB | failed calls | statuses | server CPU ms per VERIFIED call |$extra_header"
+echo "|---|---|---|---|---|---|---|---|---|---|---|$extra_rule"
 for transport in $transports; do
     for auth in $auths; do
-        verified_ms="-"
+      for store in $stores; do
+        verified_ms="-" verified_store="- | -" verified_problems="-"
         if [ "$verified_calls" -gt 0 ]; then   # verified phase
-            start_pair "$transport-$auth-verified" "$auth" "$transport" 2
+            dir="$work/$transport-$auth-$store-verified"
+            start_pair "$transport-$auth-$store-verified" "$auth" "$transport" 2 "$store"
             loadgen --calls 20 --rate 20 >/dev/null || true
             before=$(cpu_ticks "$serve_pid")
+            [ "$store" = on ] && { redis_before=$(cpu_ticks "$redis_pid"); commands_before=$(store_cli "$dir" INFO stats | tr -d '\r' | awk -F: '$1 == "total_commands_processed" { print $2 }'); }
             perf_pid=""
             if [ "$perf" = 1 ]; then   # a CPU profile of the batch (perf report -i DIR/perf.data)
-                perf record -q -F 999 -g -p "$serve_pid" -o "$work/$transport-$auth-verified/perf.data" 2>/dev/null &
+                perf record -q -F 999 -g -p "$serve_pid" -o "$dir/perf.data" 2>/dev/null &
                 perf_pid=$!
             fi
-            loadgen --calls "$verified_calls" --rate 100 >"$work/$transport-$auth-verified/loadgen.out" || true
+            loadgen --calls "$verified_calls" --rate 100 >"$dir/loadgen.out" || true
             after=$(cpu_ticks "$serve_pid")
             if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
-            verified=$(field verified "$work/$transport-$auth-verified/loadgen.out")
+            verified=$(field verified "$dir/loadgen.out")
             verified_ms=$(awk -v t=$((after - before)) -v hz="$ticks" -v n="${verified:-0}" -v m="$verified_calls" \
                 'BEGIN { if (n > 0) printf "%.2f%s", t / hz * 1000 / n, (n < m ? " (" m - n " not VERIFIED)" : ""); else print "- (none VERIFIED)" }')
-            stop_pair
+            if [ "$store" = on ]; then
+                redis_after=$(cpu_ticks "$redis_pid")
+                read -r commands failures fallbacks <<<"$(store_check "$dir" $((verified_calls + 20)) "$ops_port")"
+                verified_store=$(awk -v t=$((redis_after - redis_before)) -v hz="$ticks" -v n="${verified:-0}" -v c=$((commands - commands_before)) \
+                    'BEGIN { if (n > 0) printf "%.3f | %.1f", t / hz * 1000 / n, c / n; else print "- | -" }')
+                verified_problems="$failures / $fallbacks"
+            fi
+            stop_pair "$store"
         fi
         if [ -z "${callers// /}" ]; then   # --callers "": the verified phase only
-            echo "| $transport | $auth | - | - | - | - | - | - | - | - | $verified_ms |"
+            extra=""; [ "$stores" != off ] && extra=" $store | - | - | ${verified_store} | ${verified_problems} |"
+            echo "| $transport | $auth | - | - | - | - | - | - | - | - | $verified_ms |$extra"
         fi
         for n in $callers; do   # wait phase: the person approves after enough polls to outlast ramp + settle + window
-            name="$transport-$auth-wait-$n"
+            name="$transport-$auth-$store-wait-$n"
             ramp=$(( (n + 499) / 500 ))
-            start_pair "$name" "$auth" "$transport" $((ramp + seconds + 20))
+            start_pair "$name" "$auth" "$transport" $((ramp + seconds + 20)) "$store"
             out="$work/$name/loadgen.out"
             loadgen --calls "$n" --rate 500 --timeout $((ramp + seconds + 200)) >"$out" &
             loadgen_pid=$!
             wait_for $((ramp * 3 + 60)) grep -q "^ramp_done" "$out"
             sleep 5
             t0=$(date +%s.%N); c0=$(cpu_ticks "$serve_pid"); p0=$(cpu_ticks "$provider_pid"); r0=$(token_requests "$ops_port")
+            [ "$store" = on ] && s0=$(cpu_ticks "$redis_pid")
             if [ "$perf" = 1 ]; then   # a CPU profile of the window (perf report -i DIR/perf.data)
                 perf record -q -F 499 -g -p "$serve_pid" -o "$work/$name/perf.data" -- sleep "$seconds" 2>/dev/null
             else
                 sleep "$seconds"
             fi
             t1=$(date +%s.%N); c1=$(cpu_ticks "$serve_pid"); p1=$(cpu_ticks "$provider_pid"); r1=$(token_requests "$ops_port")
+            [ "$store" = on ] && s1=$(cpu_ticks "$redis_pid")
             wait "$loadgen_pid" || true
             hwm=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$serve_pid/status")
-            stop_pair
+            extra=""
+            if [ "$store" = on ]; then
+                read -r _ failures fallbacks <<<"$(store_check "$work/$name" "$n" "$ops_port")"
+                redis_hwm=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$redis_pid/status")
+                extra=$(awk -v s=$((s1 - s0)) -v r=$((r1 - r0)) -v hz="$ticks" -v hwm="$redis_hwm" -v vs="$verified_store" \
+                    -v vp="$verified_problems" -v wp="$failures / $fallbacks" \
+                    'BEGIN { printf " on | %.0f | %s | %s | wait %s, verified %s |", (r > 0 ? s / hz * 1e6 / r : 0), hwm, vs, wp, vp }')
+            elif [ "$stores" != off ]; then
+                extra=" off | - | - | - | - | - |"
+            fi
+            stop_pair "$store"
             awk -v tr="$transport" -v au="$auth" -v n="$n" -v r=$((r1 - r0)) -v t0="$t0" -v t1="$t1" -v c=$((c1 - c0)) \
                 -v pc=$((p1 - p0)) -v hz="$ticks" -v hwm="$hwm" -v failed="$(field failed "$out")" -v st="$(field statuses "$out")" \
-                -v vms="$verified_ms" 'BEGIN {
+                -v vms="$verified_ms" -v extra="$extra" 'BEGIN {
                     window = t1 - t0; expected = n * window / 1.0
-                    printf "| %s | %s | %d | %d / %.0f | %.1f | %.0f | %.0f | %s | %s | %s | %s |\n", tr, au, n, r, expected, 100 * r / expected,
-                           (r > 0 ? c / hz * 1e6 / r : 0), (r > 0 ? pc / hz * 1e6 / r : 0), hwm, failed, st, vms }'
+                    printf "| %s | %s | %d | %d / %.0f | %.1f | %.0f | %.0f | %s | %s | %s | %s |%s\n", tr, au, n, r, expected, 100 * r / expected,
+                           (r > 0 ? c / hz * 1e6 / r : 0), (r > 0 ? pc / hz * 1e6 / r : 0), hwm, failed, st, vms, extra }'
         done
+      done
     done
 done
 echo "# load: $(uptime)" >&2
