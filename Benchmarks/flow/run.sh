@@ -187,7 +187,8 @@ for transport in $transports; do
                 'BEGIN { if (n > 0) printf "%.2f%s", t / hz * 1000 / n, (n < m ? " (" m - n " not VERIFIED)" : ""); else print "- (none VERIFIED)" }')
             if [ "$store" = on ]; then
                 redis_after=$(cpu_ticks "$redis_pid")
-                read -r commands failures fallbacks <<<"$(store_check "$dir" $((verified_calls + 20)) "$ops_port")"
+                checked=$(store_check "$dir" $((verified_calls + 20)) "$ops_port")   # (not inside <<<: its failure must end the run)
+                read -r commands failures fallbacks <<<"$checked"
                 verified_store=$(awk -v t=$((redis_after - redis_before)) -v hz="$ticks" -v n="${verified:-0}" -v c=$((commands - commands_before)) \
                     'BEGIN { if (n > 0) printf "%.3f | %.1f", t / hz * 1000 / n, c / n; else print "- | -" }')
                 verified_problems="$failures / $fallbacks"
@@ -220,7 +221,8 @@ for transport in $transports; do
             hwm=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$serve_pid/status")
             extra=""
             if [ "$store" = on ]; then
-                read -r _ failures fallbacks <<<"$(store_check "$work/$name" "$n" "$ops_port")"
+                checked=$(store_check "$work/$name" "$n" "$ops_port")
+                read -r _ failures fallbacks <<<"$checked"
                 redis_hwm=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$redis_pid/status")
                 extra=$(awk -v s=$((s1 - s0)) -v r=$((r1 - r0)) -v hz="$ticks" -v hwm="$redis_hwm" -v vs="$verified_store" \
                     -v vp="$verified_problems" -v wp="$failures / $fallbacks" \
