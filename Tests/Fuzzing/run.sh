@@ -15,13 +15,23 @@
 # keeps what it finds. A crash leaves its input in .build-fuzz/artifacts/TARGET/ and the run
 # exits non-zero: add that input to Seeds/TARGET as a regression seed.
 #
-# Environment: FUZZ_NICE (default 15) nice level of the run; FUZZ_BUILD (default .build-fuzz).
+# Environment: FUZZ_NICE (default 15) nice level of the run; FUZZ_BUILD (default .build-fuzz);
+# FUZZ_SANITIZE (default fuzzer,address): `fuzzer` builds without AddressSanitizer, for long
+# throughput runs only (several times the executions per second; an out-of-bounds access that
+# does not trap goes unseen, so CI and every count reported "with ASan" use the default). Those
+# builds go to $FUZZ_BUILD/no-asan/; the corpus and the artifacts are shared.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 fuzz_dir=Tests/Fuzzing
 build=${FUZZ_BUILD:-.build-fuzz}
-mkdir -p "$build/modules" "$build/lib" "$build/bin"
+sanitize=${FUZZ_SANITIZE:-fuzzer,address}
+case $sanitize in
+    fuzzer,address) out=$build ;;
+    fuzzer) out=$build/no-asan ;;
+    *) echo "FUZZ_SANITIZE must be fuzzer,address or fuzzer, not $sanitize" >&2; exit 2 ;;
+esac
+mkdir -p "$out/modules" "$out/lib" "$out/bin"
 
 targets() { for f in "$fuzz_dir"/Targets/*.swift; do basename "$f" .swift; done; }
 
@@ -72,7 +82,7 @@ for name in order:
 PY
 }
 
-swift_flags=(-O -g -use-ld=lld -swift-version 6 -sanitize=fuzzer,address -enable-testing -I "$build/modules")
+swift_flags=(-O -g -use-ld=lld -swift-version 6 -sanitize="$sanitize" -enable-testing -I "$out/modules")
 
 build_target() {
     local target=$1 file="$fuzz_dir/Targets/$1.swift"
@@ -90,7 +100,7 @@ build_target() {
             fi
             continue
         fi
-        local archive="$build/lib/lib$name.a"
+        local archive="$out/lib/lib$name.a"
         local sources
         sources=$(find "$path" -name '*.swift' | sort)
         if [ "$exclude" != - ]; then
@@ -102,12 +112,12 @@ build_target() {
             echo "== swiftc $name" >&2
             # shellcheck disable=SC2086
             nice -n "${FUZZ_NICE:-15}" swiftc "${swift_flags[@]}" "${includes[@]}" -parse-as-library \
-                -module-name "$name" -emit-module -emit-module-path "$build/modules/$name.swiftmodule" \
+                -module-name "$name" -emit-module -emit-module-path "$out/modules/$name.swiftmodule" \
                 -emit-library -static -o "$archive" $sources
         fi
         libs=("$archive" "${libs[@]}")
     done < <(module_plan $wanted)
-    local binary="$build/bin/fuzz-$target"
+    local binary="$out/bin/fuzz-$target"
     if [ ! -f "$binary" ] || [ "$file" -nt "$binary" ] || [ "$fuzz_dir/FuzzSupport.swift" -nt "$binary" ] \
        || [ -n "$(find "${libs[@]}" -newer "$binary" | head -1)" ]; then
         echo "== swiftc fuzz-$target" >&2
@@ -160,5 +170,8 @@ prepare_corpus "$target"
 # A target's own defaults (e.g. -max_len) from its `// fuzz-options:` line; later options win.
 read -r -a defaults <<<"$(sed -n 's|^// fuzz-options: *||p' "$fuzz_dir/Targets/$target.swift" | head -1)"
 cd "$build"
+# Swift's own crash backtracer would take the SIGABRT of a broken invariant before libFuzzer
+# does, so no artifact would be written: leave the signal to libFuzzer.
+export SWIFT_BACKTRACE=enable=no
 exec nice -n "${FUZZ_NICE:-15}" "$root/$binary" -artifact_prefix="artifacts/$target/" -print_final_stats=1 \
     "${defaults[@]}" "$@" "corpus/$target"
