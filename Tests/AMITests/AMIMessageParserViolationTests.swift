@@ -52,3 +52,40 @@ struct AMIMessageParserColonTests {
         #expect(messages[0]["Key"] == "\u{0301}x")
     }
 }
+
+/// Found by the `ami` fuzz target (Tests/Fuzzing/Seeds/ami/regression-line-limit-counts-cr): the
+/// line limit counted the CR of a CRLF ending, so a line of exactly `maxLineLength` bytes was
+/// accepted with a bare LF and refused with CRLF (the ending Asterisk sends).
+@Suite("AMI message parser: the line limit is on the text, not the line ending")
+struct AMIMessageParserLineLimitTests {
+    let text = String(repeating: "x", count: 40)
+
+    @Test func aLineOfTheLimitIsAcceptedWithEitherEnding() throws {
+        for ending in ["\n", "\r\n"] {
+            var parser = AMIMessageParser(maxLineLength: 40, maxHeaders: 4)
+            let messages = try parser.feed(Array("Asterisk Call Manager/5.0.1\r\nEvent: X\r\n\(text)\(ending)\r\n".utf8))
+            #expect(messages.count == 1, "ending \(ending.debugDescription)")
+            #expect(messages.first?.headers.last?.name == text)
+            #expect(parser.failure == nil)
+        }
+    }
+
+    @Test func oneByteMoreIsRefusedWhateverItIs() {
+        for extra in ["y", "\r"] {
+            var parser = AMIMessageParser(maxLineLength: 40, maxHeaders: 4)
+            #expect(throws: AMIError.self, "extra \(extra.debugDescription)") {
+                try parser.feed(Array("Asterisk Call Manager/5.0.1\r\n\(text)\r\(extra)\r\n\r\n".utf8))
+            }
+        }
+    }
+
+    @Test func byteByByteReadsGiveTheSameOutcome() throws {
+        let stream = Array("Asterisk Call Manager/5.0.1\r\n\(text)\r\n\r\n".utf8)
+        var whole = AMIMessageParser(maxLineLength: 40, maxHeaders: 4)
+        let all = try whole.feed(stream)
+        var split = AMIMessageParser(maxLineLength: 40, maxHeaders: 4)
+        var pieces: [AMIMessage] = []
+        for byte in stream { pieces += try split.feed([byte]) }
+        #expect(pieces == all && all.count == 1)
+    }
+}

@@ -5,7 +5,7 @@
 /// message; empty lines between messages are skipped. A line without `": "` is kept with an
 /// empty value under its whole text as the name rather than failing the connection (Asterisk
 /// sends such lines in `Response: Follows` output). The peer is not trusted: a line longer
-/// than `maxLineLength` or a message with more than `maxHeaders` headers is a protocol
+/// than `maxLineLength` (its text, without the CRLF or LF that ends it) or a message with more than `maxHeaders` headers is a protocol
 /// violation, so a misbehaving or hostile peer cannot make the client buffer without bound.
 ///
 /// Messages completed before a violation in the same bytes are not lost: `feed` returns them
@@ -44,7 +44,10 @@ public struct AMIMessageParser: Sendable {
         for byte in bytes {
             if byte != 0x0A {
                 line.append(byte)
-                if line.count > maxLineLength {
+                // The limit is on the line's text: the CR of a CRLF ending is not counted (it
+                // may be one byte over until the next byte shows whether the LF follows), so a
+                // line is accepted or refused the same whichever ending it has.
+                if line.count > maxLineLength, line.count > maxLineLength + 1 || byte != 0x0D {
                     throw AMIError(.protocolViolation, "a line from the manager port is longer than \(maxLineLength) bytes")
                 }
                 continue
