@@ -33,40 +33,42 @@ let package = Package(
         ),
         // epoll / eventfd / accept4 for Sockets (header-only; Glibc does not export them).
         .systemLibrary(name: "CSocketsLinux", path: "Sources/CSocketsLinux"),
+        // A pthread-backed lock with Mutex's API; the TSan build shadows Mutex with it (docs/sanitizers.md).
+        .target(name: "PthreadLocks", swiftSettings: strict),
         // Structured key=value logging with an in-memory handler for tests.
-        .target(name: "StructuredLogging", swiftSettings: strict),
+        .target(name: "StructuredLogging", dependencies: ["PthreadLocks"], swiftSettings: strict),
         // application/x-www-form-urlencoded and percent-encoding (AGI query, HTTP server, CIBA client).
         .target(name: "URLEncoding", swiftSettings: strict),
         // Non-blocking TCP (epoll) bridged into Swift concurrency; CIDR allow-lists.
-        .target(name: "Sockets", dependencies: ["CSocketsLinux", "StructuredLogging"], swiftSettings: strict),
+        .target(name: "Sockets", dependencies: ["PthreadLocks", "CSocketsLinux", "StructuredLogging"], swiftSettings: strict),
         // Redis/Valkey client: RESP2/3 codec with limits, pipelined connection pool, pub/sub.
-        .target(name: "RESP", dependencies: ["Sockets", "StructuredLogging", "TLS", "URLEncoding"], swiftSettings: strict),
+        .target(name: "RESP", dependencies: ["PthreadLocks", "Sockets", "StructuredLogging", "TLS", "URLEncoding"], swiftSettings: strict),
         // The FastAGI protocol: environment, commands, responses, channel API, server.
-        .target(name: "AGI", dependencies: ["Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
+        .target(name: "AGI", dependencies: ["PthreadLocks", "Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         // Asterisk Manager Interface client: login, events, actions, reconnect (queue mode).
-        .target(name: "AMI", dependencies: ["Sockets", "StructuredLogging", "TLS"], swiftSettings: strict),
+        .target(name: "AMI", dependencies: ["PthreadLocks", "Sockets", "StructuredLogging", "TLS"], swiftSettings: strict),
         // A fake Asterisk for tests and `ciba-agi simulate-call`.
-        .target(name: "AGITesting", dependencies: ["AGI", "Sockets", "TLS"], swiftSettings: strict),
+        .target(name: "AGITesting", dependencies: ["PthreadLocks", "AGI", "Sockets", "TLS"], swiftSettings: strict),
         // Loopback peers for transport tests: scripted HTTP answers, a CONNECT proxy.
-        .target(name: "NetworkTesting", dependencies: ["Sockets"], swiftSettings: strict),
+        .target(name: "NetworkTesting", dependencies: ["PthreadLocks", "Sockets"], swiftSettings: strict),
         // Swedish personnummer / samordningsnummer, Norwegian fødselsnummer / D-number.
         .target(name: "IdentityNumbers", swiftSettings: strict),
         // JWS / JWK / JWT over OpenSSL 3.
         .target(name: "JOSE", dependencies: ["COpenSSL"], swiftSettings: strict),
         // TLS over Sockets' TCPConnection (OpenSSL 3 memory BIOs), server and client; test-CA/certificate generator.
-        .target(name: "TLS", dependencies: ["COpenSSL", "Sockets"], swiftSettings: strict),
+        .target(name: "TLS", dependencies: ["PthreadLocks", "COpenSSL", "Sockets"], swiftSettings: strict),
         // A small HTTP/1.1 server (simulated provider, ops endpoint), plain or over TLS.
-        .target(name: "HTTPServer", dependencies: ["Sockets", "StructuredLogging", "URLEncoding", "TLS"], swiftSettings: strict),
+        .target(name: "HTTPServer", dependencies: ["PthreadLocks", "Sockets", "StructuredLogging", "URLEncoding", "TLS"], swiftSettings: strict),
         // OpenID Connect CIBA client (poll mode) and ID-token validation.
         .target(name: "CIBA", dependencies: ["CCurl", "JOSE", "Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         // In-process simulated CIBA provider that behaves like Idura Verify.
-        .target(name: "CIBASimulator", dependencies: ["HTTPServer", "JOSE", "IdentityNumbers", "StructuredLogging", "TLS", "URLEncoding"], swiftSettings: strict),
+        .target(name: "CIBASimulator", dependencies: ["PthreadLocks", "HTTPServer", "JOSE", "IdentityNumbers", "StructuredLogging", "TLS", "URLEncoding"], swiftSettings: strict),
         // Child processes via posix_spawn (Foundation's Process.run crashes on Linux, see the file).
         .target(name: "ProcessSpawning", swiftSettings: strict),
         // The caller-authentication IVR: config, flow, rate limits, audit, metrics.
         .target(
             name: "CallerAuth",
-            dependencies: ["AGI", "AMI", "Sockets", "CIBA", "IdentityNumbers", "HTTPServer", "JOSE", "CIBASimulator", "ProcessSpawning", "StructuredLogging", "TLS",
+            dependencies: ["PthreadLocks", "AGI", "AMI", "Sockets", "CIBA", "IdentityNumbers", "HTTPServer", "JOSE", "CIBASimulator", "ProcessSpawning", "StructuredLogging", "TLS",
                            "RESP", "COpenSSL"],
             swiftSettings: strict
         ),
@@ -78,7 +80,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // Headless Chromium over the DevTools pipe, for the agent page's browser test.
-        .target(name: "BrowserTesting", dependencies: ["JOSE", "ProcessSpawning"], swiftSettings: strict),
+        .target(name: "BrowserTesting", dependencies: ["PthreadLocks", "JOSE", "ProcessSpawning"], swiftSettings: strict),
         .executableTarget(
             name: "ciba-agi",
             dependencies: ["AgentDesk", "CallerAuth", "AGI", "AGITesting", "Sockets", "CIBASimulator", "CIBA", "HTTPServer", "StructuredLogging"],
@@ -111,27 +113,27 @@ let package = Package(
         .testTarget(name: "StructuredLoggingTests", dependencies: ["StructuredLogging"], swiftSettings: strict),
         .testTarget(name: "URLEncodingTests", dependencies: ["URLEncoding"], swiftSettings: strict),
         .testTarget(name: "ProcessSpawningTests", dependencies: ["ProcessSpawning"], swiftSettings: strict),
-        .testTarget(name: "SocketsTests", dependencies: ["Sockets"], swiftSettings: strict),
+        .testTarget(name: "SocketsTests", dependencies: ["PthreadLocks", "Sockets"], swiftSettings: strict),
         // Starts real redis-server instances for tests (never a production dependency).
         .target(name: "RedisTesting", dependencies: ["RESP", "ProcessSpawning", "Sockets"], swiftSettings: strict),
         .testTarget(name: "RESPTests", dependencies: ["RESP", "RedisTesting", "Sockets"], swiftSettings: strict),
-        .testTarget(name: "AGITests", dependencies: ["AGI", "AGITesting", "Sockets"], exclude: ["Fixtures/asterisk"], swiftSettings: strict),
+        .testTarget(name: "AGITests", dependencies: ["PthreadLocks", "AGI", "AGITesting", "Sockets"], exclude: ["Fixtures/asterisk"], swiftSettings: strict),
         .testTarget(name: "AMITests", dependencies: ["AMI", "AGITesting", "Sockets", "StructuredLogging", "TLS"], swiftSettings: strict),
         .testTarget(name: "IdentityNumbersTests", dependencies: ["IdentityNumbers", "ProcessSpawning"], exclude: ["Reference"], swiftSettings: strict),
         .testTarget(name: "JOSETests", dependencies: ["JOSE", "ProcessSpawning"], exclude: ["Fixtures/provider"], swiftSettings: strict),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "Sockets", "ProcessSpawning"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "URLEncoding", "TLS", "Sockets", "ProcessSpawning"], swiftSettings: strict),
-        .testTarget(name: "CIBATests", dependencies: ["CIBA", "JOSE", "HTTPServer", "NetworkTesting", "Sockets", "StructuredLogging", "TLS", "URLEncoding"], swiftSettings: strict),
+        .testTarget(name: "CIBATests", dependencies: ["PthreadLocks", "CIBA", "JOSE", "HTTPServer", "NetworkTesting", "Sockets", "StructuredLogging", "TLS", "URLEncoding"], swiftSettings: strict),
         .testTarget(name: "CIBASimulatorTests", dependencies: ["CIBASimulator", "CIBA", "JOSE", "HTTPServer", "IdentityNumbers", "Sockets", "StructuredLogging", "TLS", "URLEncoding"], swiftSettings: strict),
         .testTarget(
             name: "AgentDeskTests",
-            dependencies: ["AgentDesk", "AGITesting", "BrowserTesting", "CallerAuth", "CIBA", "CIBASimulator", "HTTPServer", "IdentityNumbers", "JOSE", "Sockets", "StructuredLogging", "TLS",
+            dependencies: ["PthreadLocks", "AgentDesk", "AGITesting", "BrowserTesting", "CallerAuth", "CIBA", "CIBASimulator", "HTTPServer", "IdentityNumbers", "JOSE", "Sockets", "StructuredLogging", "TLS",
                            "RESP", "RedisTesting"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "CallerAuthTests",
-            dependencies: ["CallerAuth", "AGI", "AMI", "AGITesting", "CIBA", "CIBASimulator", "IdentityNumbers", "ProcessSpawning", "Sockets", "HTTPServer", "JOSE", "NetworkTesting", "StructuredLogging", "TLS",
+            dependencies: ["PthreadLocks", "CallerAuth", "AGI", "AMI", "AGITesting", "CIBA", "CIBASimulator", "IdentityNumbers", "ProcessSpawning", "Sockets", "HTTPServer", "JOSE", "NetworkTesting", "StructuredLogging", "TLS",
                            "RESP", "RedisTesting"],
             swiftSettings: strict
         ),
