@@ -60,7 +60,7 @@ let package = Package(
         // A small HTTP/1.1 server (simulated provider, ops endpoint), plain or over TLS.
         .target(name: "HTTPServer", dependencies: ["PthreadLocks", "Sockets", "StructuredLogging", "URLEncoding", "TLS"], swiftSettings: strict),
         // OpenID Connect CIBA client (poll mode) and ID-token validation.
-        .target(name: "CIBA", dependencies: ["CCurl", "JOSE", "Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
+        .target(name: "CIBA", dependencies: ["PthreadLocks", "CCurl", "JOSE", "Sockets", "StructuredLogging", "URLEncoding"], swiftSettings: strict),
         // In-process simulated CIBA provider that behaves like Idura Verify.
         .target(name: "CIBASimulator", dependencies: ["PthreadLocks", "HTTPServer", "JOSE", "IdentityNumbers", "StructuredLogging", "TLS", "URLEncoding"], swiftSettings: strict),
         // Child processes via posix_spawn (Foundation's Process.run crashes on Linux, see the file).
