@@ -134,6 +134,36 @@ struct PollingTests {
         #expect(failure?.status == 400)
     }
 
+    @Test("expired_token after 500s reports the provider's 500, not the expiry (the provider's clock passed it first)")
+    func expiredTokenAfterServerErrors() async throws {
+        let provider = TestProvider()
+        provider.transport.on("/oauth2/token", [
+            .raw(500, contentType: "text/html", "<html><body>Internal error</body></html>"),
+            TestProvider.error("expired_token"),
+        ])
+        let auth = provider.authenticator()
+        let grant = try await provider.start(auth)
+        let failure = await caught { _ = try await auth.pollForIdentity(grant, expectedClaim: expected) { _ in } }
+        #expect(failure?.kind == .providerError)
+        #expect(failure?.status == 500)
+        #expect(provider.pollTimes.count == 2)
+    }
+
+    @Test("expired_token after a pending answer is still the expiry")
+    func expiredTokenAfterPending() async throws {
+        let provider = TestProvider()
+        provider.transport.on("/oauth2/token", [
+            .raw(500, contentType: "text/html", "<html><body>Internal error</body></html>"),
+            TestProvider.pending,
+            TestProvider.error("expired_token"),
+        ])
+        let auth = provider.authenticator()
+        let grant = try await provider.start(auth)
+        let failure = await caught { _ = try await auth.pollForIdentity(grant, expectedClaim: expected) { _ in } }
+        #expect(failure?.kind == .expired)
+        #expect(failure?.status == 400)
+    }
+
     @Test("invalid_grant before the deadline is a provider error with status, error and description")
     func invalidGrant() async throws {
         let provider = TestProvider()

@@ -117,6 +117,11 @@ extension BackchannelAuthenticator {
                     await onEvent(.slowDown(newInterval: interval, poll: polls))
                     continue
                 case "expired_token":
+                    // The grant ran out while the provider's recent answers were transient
+                    // failures (5xx, timeouts): that failure is the cause an operator can act
+                    // on, as at our own deadline above. The provider's clock can pass the expiry
+                    // a little before ours, so either side may be the one that notices.
+                    if let lastTransient { throw lastTransient }
                     throw error.failure(.expired, "the provider says the request expired")
                 case "access_denied":
                     throw error.failure(.accessDenied, "the user declined")
