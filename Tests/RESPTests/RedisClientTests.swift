@@ -8,7 +8,9 @@ func clientConfiguration(_ server: RedisServerProcess, password: String?? = nil,
     var endpoint = server.endpoint
     if let password { endpoint.password = password }
     endpoint.database = database
-    return RedisClientConfiguration(endpoint: endpoint, timeout: .seconds(5), connectTimeout: .seconds(5), poolSize: 3, backoff: backoff)
+    // 60 s: only a failure bound (no test against a real server is about a timeout; those use
+    // `client(_:timeout:)` below). 5 s fired first under load and turned WRONGPASS into timedOut.
+    return RedisClientConfiguration(endpoint: endpoint, timeout: .seconds(60), connectTimeout: .seconds(60), poolSize: 3, backoff: backoff)
 }
 
 /// Runs `body` with a fresh server, stopping (and awaiting) it afterwards whatever happens.
