@@ -118,6 +118,43 @@ struct SampleDialplanTests {
         #expect(table.contains("retry-offer\tPress 1 to try again"))
     }
 
+    /// Each final status the AGI can leave, followed through the shipped dialplan as Asterisk
+    /// would run it (`GotoIf` conditions evaluated on the channel's variables): the queue the
+    /// caller ends up in and the caller-id name the agent's phone shows.
+    @Test(arguments: [
+        // (start context, status left by the AGI, expected queue, expected caller-id name prefix)
+        ("ciba-inbound", "VERIFIED", "support-verified", "BankID OK Terne Paulsen"),
+        ("ciba-inbound", "DENIED", "support-unverified", "UNVERIFIED user_denied"),
+        ("ciba-inbound", "EXPIRED", "support-unverified", "UNVERIFIED expired"),
+        ("ciba-inbound", "INVALID", "support-unverified", "UNVERIFIED invalid_number"),
+        ("ciba-inbound", "RATE_LIMITED", "support-unverified", "UNVERIFIED rate_limited"),
+        ("ciba-inbound", "ERROR", "support-unverified", "UNVERIFIED provider_unreachable"),
+        ("ciba-inbound", "", "support-unverified", "UNVERIFIED agi_unavailable"),
+        ("ciba-inbound-no", "VERIFIED", "support-verified", "BankID OK Terne Paulsen"),
+        ("ciba-inbound-no", "DENIED", "support-unverified", "UNVERIFIED user_denied"),
+        ("ciba-queue-no", "PENDING", "support-queue", "BankID pending +4799999999"),
+        ("ciba-queue-no", "INVALID", "support-unverified", "UNVERIFIED invalid_number"),
+        ("ciba-queue-no", "RATE_LIMITED", "support-unverified", "UNVERIFIED rate_limited"),
+        ("ciba-queue-no", "ERROR", "support-unverified", "UNVERIFIED provider_unreachable"),
+        ("ciba-queue-no", "", "support-unverified", "UNVERIFIED agi_unavailable"),
+    ])
+    func eachStatusReachesItsQueue(context: String, status: String, queue: String, callerName: String) throws {
+        let dialplan = try Dialplan(parsing: try Self.read("asterisk/extensions.conf"))
+        let errors = ["VERIFIED": "", "PENDING": "", "DENIED": "user_denied", "EXPIRED": "expired",
+                      "INVALID": "invalid_number", "RATE_LIMITED": "rate_limited", "ERROR": "provider_unreachable", "": ""]
+        // What the AGI leaves on the channel (empty status: no server answered, AGISTATUS=FAILURE).
+        var set = ["CIBA_STATUS": status, "CIBA_ERROR": errors[status] ?? "", "CIBA_TXN": status.isEmpty ? "" : "txn-1",
+                   "AGISTATUS": status.isEmpty ? "FAILURE" : "SUCCESS"]
+        if status == "VERIFIED" { set["CIBA_NAME"] = "Terne Paulsen" }
+        let end = try dialplan.run(from: context, agiSets: set, variables: ["CALLERID(name)": "+4799999999"])
+        #expect(end.queue == queue, "\(context) \(status.isEmpty ? "(no answer)" : status): path \(end.path)")
+        #expect(end.variables["CALLERID(name)"] == callerName, "\(context) \(status): path \(end.path)")
+        if status == "VERIFIED" || status == "PENDING" {
+            #expect(end.variables["__CIBA_TXN"] == "txn-1")
+        }
+        #expect(end.variables["__CIBA_STATUS"] == status, "the agent's leg inherits the status")
+    }
+
     static func sampleProfiles() throws -> Set<String> {
         let data = Data(try read("ciba-agi.example.json").utf8)
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -235,6 +272,98 @@ struct Dialplan {
     static func gotoIfDestinations(_ arguments: String) -> [String] {
         guard let close = arguments.lastIndex(of: "]"), let question = arguments[close...].firstIndex(of: "?") else { return [] }
         return arguments[arguments.index(after: question)...].split(separator: ":").map { String($0) }.filter { !$0.isEmpty }
+    }
+
+    struct Run {
+        var queue: String?
+        var variables: [String: String]
+        var path: [String]
+    }
+
+    struct Unsupported: Error, CustomStringConvertible { var description: String }
+
+    /// Runs from `context,s,1` until `Queue()` or `Hangup()`, as Asterisk would: `Set`, `Goto`,
+    /// `GotoIf` with `$["A" = "B"]`/`!=` conditions, `AGI` (leaves `agiSets`). `Gosub`,
+    /// `Answer`, `NoOp`, `Log`, `ExecIf` and `UserEvent` do not change the route here.
+    func run(from context: String, agiSets: [String: String], variables initial: [String: String]) throws -> Run {
+        var variables = initial
+        var index = try index(of: "\(context),s,1", from: nil)
+        var path: [String] = []
+        for _ in 0..<200 {
+            let step = steps[index]
+            path.append("\(step.context),\(step.priority)\(step.label.map { "(\($0))" } ?? "")")
+            let arguments = expand(step.arguments, variables)
+            switch step.application.lowercased() {
+            case "queue":
+                return Run(queue: Self.split(arguments, on: ",")[0], variables: variables, path: path)
+            case "hangup":
+                return Run(queue: nil, variables: variables, path: path)
+            case "agi":
+                variables.merge(agiSets) { $1 }
+            case "set":
+                // The raw arguments: the name part is not expanded, the value is.
+                if let equals = step.arguments.firstIndex(of: "=") {
+                    variables[String(step.arguments[..<equals])] = expand(String(step.arguments[step.arguments.index(after: equals)...]), variables)
+                }
+            case "goto":
+                index = try self.index(of: arguments, from: step)
+                continue
+            case "gotoif":
+                guard let close = step.arguments.lastIndex(of: "]"), step.arguments.hasPrefix("$[") else {
+                    throw Unsupported(description: "GotoIf(\(step.arguments))")
+                }
+                let condition = expand(String(step.arguments[step.arguments.index(step.arguments.startIndex, offsetBy: 2)..<close]), variables)
+                let destinations = Self.gotoIfDestinations(step.arguments)
+                let taken = try Self.evaluate(condition)
+                if taken, let destination = destinations.first {
+                    index = try self.index(of: destination, from: step)
+                    continue
+                }
+            case "gosub", "answer", "noop", "log", "execif", "userevent":
+                break
+            default:
+                throw Unsupported(description: "\(step.application) at \(path.last ?? "")")
+            }
+            index += 1
+        }
+        throw Unsupported(description: "no Queue() or Hangup() after 200 steps: \(path)")
+    }
+
+    /// `"A" = "B"` or `"A" != "B"`, the only conditions the sample uses.
+    static func evaluate(_ condition: String) throws -> Bool {
+        for (op, equal) in [(" != ", false), (" = ", true)] {
+            if let range = condition.range(of: op) {
+                let unquote = { (text: Substring) in text.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+                return (unquote(condition[..<range.lowerBound]) == unquote(condition[range.upperBound...])) == equal
+            }
+        }
+        throw Unsupported(description: "condition \(condition)")
+    }
+
+    /// `${NAME}` -> its value (empty when unset), as Asterisk substitutes.
+    func expand(_ text: String, _ variables: [String: String]) -> String {
+        var out = text
+        while let open = out.range(of: "${"), let close = out[open.upperBound...].firstIndex(of: "}") {
+            let name = String(out[open.upperBound..<close])
+            out.replaceSubrange(open.lowerBound...close, with: variables[name] ?? variables["__" + name] ?? "")
+        }
+        return out
+    }
+
+    func index(of target: String, from step: Step?) throws -> Int {
+        let parts = target.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let (context, exten, priority): (String, String, String) = switch parts.count {
+        case 1: (step?.context ?? "", step?.exten ?? "", parts[0])
+        case 2: (step?.context ?? "", parts[0], parts[1])
+        case 3: (parts[0], parts[1], parts[2])
+        default: ("", "", "")
+        }
+        let number = Int(priority)
+        let found = steps.firstIndex { step in
+            step.context == context && step.exten == exten && (number.map { step.priority == $0 } ?? (step.label == priority))
+        }
+        guard let found else { throw Unsupported(description: "no \(target)") }
+        return found
     }
 
     /// Whether `target` (label | exten,priority | context,exten,priority) exists.
