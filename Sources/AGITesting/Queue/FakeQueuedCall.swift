@@ -97,6 +97,18 @@ public final class FakeQueuedCall: Sendable {
         return try await FakeAsterisk(call: call).place(through: router, logger: logger, timeout: .seconds(60))
     }
 
+    /// Step 3c: `caller-auth-result` later on the caller's own channel (after `Queue()` returns,
+    /// or a dialplan that never copied `CIBA_TXN`): no variables, only the caller's `agi_uniqueid`,
+    /// so ciba-agi must find the verification by that uniqueid.
+    public func resultOnCallersChannel(through router: AGIRouter, arguments: [String] = [],
+                                       timeScale: Double = 0.2, logger: Logger = .disabled) async throws -> CallTranscript {
+        let call = FakeCall(script: "caller-auth-result", arguments: arguments,
+                            environment: ["agi_channel": callerChannel, "agi_uniqueid": callerUniqueID, "agi_callerid": callerID,
+                                          "agi_language": language, "agi_context": "ciba-queue-no"],
+                            variables: [:], timeScale: timeScale, linkedID: callerUniqueID)
+        return try await FakeAsterisk(call: call).place(through: router, logger: logger, timeout: .seconds(60))
+    }
+
     /// Step 3b: the caller hangs up while queued (`Event: Hangup` on the manager port).
     public func callerHangsUp() async {
         state.withLock { $0.hungUp = true }

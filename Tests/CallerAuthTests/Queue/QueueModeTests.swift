@@ -73,6 +73,29 @@ struct QueueModeTests {
         await fixture.shutdown()
     }
 
+    @Test func foundByTheCallersOwnUniqueIDWithoutTheTxn() async throws {
+        let fixture = try await QueueFixture()
+        let call = fixture.queuedCall(5)
+        let start = try await fixture.start(call, number: QueueFixture.norwegianNumber)
+        let txn = try #require(start.variables["CIBA_TXN"])
+        #expect(start.variables["CIBA_STATUS"] == "PENDING")
+
+        // No CIBA_TXN on the channel: only agi_uniqueid says which call this is; wait for the result.
+        let later = try await call.resultOnCallersChannel(through: fixture.router, arguments: ["wait=60"], logger: fixture.logger)
+        #expect(later.variables["CIBA_STATUS"] == "VERIFIED")
+        #expect(later.variables["CIBA_TXN"] == txn)
+        #expect(later.variables["CIBA_NAME"] == "Mikkel CriiptoTest")
+        #expect(fixture.harness.logs.records(event: "result.read").last?.fields.contains { $0 == ("foundBy", "uniqueid") } == true)
+
+        // Another caller's uniqueid does not find it.
+        let other = try await fixture.queuedCall(6).resultOnCallersChannel(through: fixture.router, arguments: ["wait=0"], logger: fixture.logger)
+        #expect(other.variables["CIBA_STATUS"] == "ERROR")
+        #expect(other.variables["CIBA_ERROR"] == "no_verification")
+        await fixture.harness.service.queueMode.settled(txn: txn)
+        #expect(fixture.harness.audit.records.map(\.status) == ["VERIFIED"])
+        await fixture.shutdown()
+    }
+
     @Test func pendingWithoutWaitAndNoVerification() async throws {
         let fixture = try await QueueFixture()
         let call = fixture.queuedCall(3)
