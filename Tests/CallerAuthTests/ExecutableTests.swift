@@ -202,6 +202,79 @@ struct ExecutableTests {
 }
 
 extension ExecutableTests {
+    /// Issue 9's "done when": `demo --agent` on a fresh machine prints a login that works, an
+    /// agent verifies the Swedish test person through the desk's API, and SIGTERM stops it with 0.
+    @Test func demoAgentDeskVerifiesATestPersonAndStopsOnSIGTERM() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let child = try Subprocess(["demo", "--agent", "--listen", "127.0.0.1:0"], directory: directory)
+        defer { child.kill() }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !child.stdout.contains("The API:") {
+            guard ContinuousClock.now < deadline, child.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let out = child.stdout
+        let openLine = try #require(out.split(separator: "\n").first { $0.contains("open:") }, "\(out)\n\(child.stderr)")
+        let base = String(try #require(openLine.split(separator: " ").last)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        let loginLine = try #require(out.split(separator: "\n").first { $0.contains("log in:") })
+        let password = String(try #require(loginLine.split(separator: "/").last?.split(separator: " ").first))
+        #expect(password.count >= 16, "a random one-time password")
+
+        func call(_ method: String, _ path: String, body: String? = nil, cookie: String? = nil, csrf: String? = nil)
+            async throws -> (Int, String, HTTPURLResponse) {
+            var request = URLRequest(url: URL(string: base + path)!)
+            request.httpMethod = method
+            request.httpShouldHandleCookies = false
+            request.timeoutInterval = 60
+            if let body {
+                request.httpBody = Data(body.utf8)
+                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            }
+            if let cookie { request.setValue(cookie, forHTTPHeaderField: "Cookie") }
+            if let csrf { request.setValue(csrf, forHTTPHeaderField: "X-CSRF-Token") }
+            let (data, response) = try await URLSession.shared.data(for: request)
+            let http = try #require(response as? HTTPURLResponse)
+            return (http.statusCode, String(decoding: data, as: UTF8.self), http)
+        }
+        func field(_ name: String, _ json: String) throws -> String? {
+            let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+            return object?[name] as? String
+        }
+
+        let (wrong, _, _) = try await call("POST", "/api/v1/login", body: #"{"name":"demo","password":"not-it"}"#)
+        #expect(wrong == 401)
+        let (status, login, response) = try await call("POST", "/api/v1/login", body: #"{"name":"demo","password":"\#(password)"}"#)
+        #expect(status == 200, "\(login)")
+        let setCookie = try #require(response.value(forHTTPHeaderField: "Set-Cookie"))
+        #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict"))
+        let cookie = String(try #require(setCookie.split(separator: ";").first))
+        let csrf = try #require(try field("csrfToken", login))
+
+        let (created, startBody, _) = try await call("POST", "/api/v1/verifications",
+                                                      body: #"{"number":"\#(Self.swedishNumber)","profile":"se-bankid"}"#,
+                                                      cookie: cookie, csrf: csrf)
+        #expect(created == 201, "\(startBody)")
+        let txn = try #require(try field("txn", startBody))
+        var final = ""
+        while ContinuousClock.now < deadline {
+            let (_, body, _) = try await call("GET", "/api/v1/verifications/\(txn)", cookie: cookie)
+            final = body
+            if let state = try field("status", body), !["started", "pending"].contains(state) { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(try field("status", final) == "verified", "\(final)")
+        #expect(final.contains("Terne Paulsen"))
+
+        child.terminate()
+        #expect(try await child.wait(timeout: .seconds(30)) == 0)
+        // The banner on stdout names the public test persons on purpose; logs and API answers never do.
+        for text in [child.stderr, startBody, final] {
+            #expect(!text.contains(Self.swedishNumber) && !text.contains(String(Self.swedishNumber.dropFirst(2))))
+        }
+        #expect(!child.stderr.contains(password), "the one-time password is printed once, never logged")
+    }
+
     @Test func mockProviderServesDiscoveryAndStopsOnSIGTERM() async throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
