@@ -93,7 +93,7 @@ final class HandlerProbe: Sendable {
 }
 
 /// Waits (polling briefly) until `condition` holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(5), _ condition: @Sendable () -> Bool) async -> Bool {
+func eventually(timeout: Duration = .seconds(60), _ condition: @Sendable () -> Bool) async -> Bool {
     let start = ContinuousClock.now
     while ContinuousClock.now - start < timeout {
         if condition() { return true }

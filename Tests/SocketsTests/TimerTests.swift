@@ -21,8 +21,18 @@ import Testing
         let timer = ScheduledTimer.schedule(after: .milliseconds(30)) { fired.withLock { $0 = true } }
         timer.cancel()
         #expect(timer.isCancelled)
-        try await Task.sleep(for: .milliseconds(120))
+        // Timers fire in deadline order, so once a later one has fired the cancelled one's
+        // deadline has passed (a signal, not a sleep).
+        await waitForTimer(after: .milliseconds(60))
         #expect(fired.withLock { $0 } == false)
+    }
+
+    /// Schedules a sentinel timer after `delay` and returns once it has fired: every timer with
+    /// an earlier deadline has fired (or been skipped as cancelled) by then.
+    func waitForTimer(after delay: Duration) async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            ScheduledTimer.schedule(after: delay) { done.resume() }
+        }
     }
 
     @Test func manyTimersCancelledOutOfOrderLeaveTheRestFiring() async throws {
@@ -38,7 +48,7 @@ import Testing
         }
         for (i, timer) in timers.enumerated() where i % 2 == 1 { timer.cancel() }
         let cancelledInTime = ContinuousClock.now - started < .milliseconds(400)
-        try await Task.sleep(for: .milliseconds(900))
+        await waitForTimer(after: .milliseconds(500))   // after every deadline above
         let result = fired.withLock { $0 }
         #expect(result.filter { $0 % 2 == 0 }.count == 500)
         if cancelledInTime {
