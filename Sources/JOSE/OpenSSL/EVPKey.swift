@@ -56,6 +56,10 @@ final class EVPKey: @unchecked Sendable {
             guard bits <= RSAKeyLimits.maximumBits else {
                 throw JOSEError.invalidKey("RSA key has \(bits) bits, at most \(RSAKeyLimits.maximumBits) accepted")
             }
+            // The same modulus/exponent rules as a JWK import, so a key from PEM (public or
+            // private) is accepted exactly when its exported JWK is: OpenSSL itself loads an even
+            // exponent (found by the jose fuzz target: 65578).
+            try PublicKey.checkRSAComponents(modulus: try bigNumberParameter("n"), exponent: try bigNumberParameter("e"))
         }
         return type
     }

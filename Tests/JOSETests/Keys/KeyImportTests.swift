@@ -139,6 +139,26 @@ struct KeyImportTests {
         #expect(throws: JOSEError.self) { try PublicKey(pem: TestKeys.p256.get().pemPKCS8()) }
     }
 
+    /// Found by the jose fuzz target: OpenSSL loads this SPKI (2048-bit modulus, exponent
+    /// 65578), but its JWK would be refused. PEM and JWK imports now apply the same rules.
+    @Test("Public PEM with an even RSA exponent is refused, as its JWK is")
+    func evenExponentPEMRefused() throws {
+        let pem = """
+        -----BEGIN PUBLIC KEY-----
+        MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAo4ANqIVjVwvU2T+0ltVS
+        7vifmnShkeCqai3698AcrgVcGix/pbcv7vHAeWpS2r2RwMSpLOBLCa1C7U/tgmo4
+        RCyWB2cXNPaB6CYEwUibSaCIc9XYTGLV3KPQHkzfgQ8zyQpU9DqrmIb5hmXm9ot6
+        DoaXjTfJ4CNCl3NOAVGEso/SXpihXD0bycM4EjrqH8m/SnDBdVndGBSXT2XDR0Dr
+        W2jTIgooIo8fX5e3IlLmLtPKOjAq0NdotxIwWs36RygISpIQWwvzZpzQrjOL1qzn
+        nGU81e/ytMLLGdMvy861lEdxOgpjE6vsqxV6h4uhrd+upOpq9pF9aCtEzbC0cyUy
+        kwIDAQAq
+        -----END PUBLIC KEY-----
+        """
+        let error = #expect(throws: JOSEError.self) { try PublicKey(pem: pem) }
+        #expect(error?.kind == .invalidKey)
+        #expect(error.map { String(describing: $0) }?.contains("exponent") == true)
+    }
+
     @Test("PrivateKey description never contains key material")
     func descriptionIsSafe() throws {
         for key in [try TestKeys.rsa.get(), try TestKeys.p256.get()] {
