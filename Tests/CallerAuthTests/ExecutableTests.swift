@@ -14,11 +14,14 @@ struct ExecutableTests {
     static let swedishNumber = SimulatedPerson.demoNumber      // 196802020575
     static let norwegianNumber = SimulatedPerson.norwegianDemoNumber
 
-    /// A free loopback port (bound, read, closed).
-    static func freePort() throws -> UInt16 {
-        let listener = try TCPListener.listen(on: try SocketAddress.parse("127.0.0.1:0"))
-        defer { listener.close() }
-        return listener.localAddress.port
+    /// The port a child bound for `key` (`agi=127.0.0.1:PORT` in a log line, or the issuer URL),
+    /// read from its own output: children listen on port 0, so no port is ever reused by a race.
+    static func boundPort(_ key: String, in text: String) throws -> UInt16 {
+        let pattern = try Regex("\(key)\"?127\\.0\\.0\\.1:([0-9]+)")
+        guard let match = text.firstMatch(of: pattern), let port = UInt16(match.output[1].substring ?? "") else {
+            throw SubprocessError(message: "no \(key) port in: \(text.prefix(2000))")
+        }
+        return port
     }
 
     static func writeConfiguration(directory: String, issuer: URL, agiPort: UInt16, opsPort: UInt16, secret: String) throws -> String {
@@ -72,14 +75,15 @@ struct ExecutableTests {
         let provider = SimulatedProvider(configuration: simulator)
         let issuer = try provider.start(listen: try SocketAddress.parse("127.0.0.1:0"))
         defer { Task { await provider.shutdown() } }
-        let agiPort = try Self.freePort()
-        let opsPort = try Self.freePort()
-        let config = try Self.writeConfiguration(directory: directory, issuer: issuer, agiPort: agiPort, opsPort: opsPort,
+        let config = try Self.writeConfiguration(directory: directory, issuer: issuer, agiPort: 0, opsPort: 0,
                                                  secret: SimulatorConfiguration.demoClientSecret)
 
         let serve = try Subprocess(["serve", "--config", config], directory: directory)
         defer { serve.kill() }
         try await Self.waitFor("server.started", in: serve)
+        let startedLine = serve.stderr.split(separator: "\n").first { $0.contains("server.started") }.map(String.init) ?? ""
+        let agiPort = try Self.boundPort("agi=", in: startedLine)
+        let opsPort = try Self.boundPort("ops=", in: startedLine)
 
         // Call 1: Swedish, to completion.
         let (status1, out1, err1) = try await Subprocess.run(
@@ -278,15 +282,14 @@ extension ExecutableTests {
     @Test func mockProviderServesDiscoveryAndStopsOnSIGTERM() async throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let port = try Self.freePort()
-        let child = try Subprocess(["mock-provider", "--listen", "127.0.0.1:\(port)"], directory: directory)
+        let child = try Subprocess(["mock-provider", "--listen", "127.0.0.1:0"], directory: directory)
         defer { child.kill() }
         let deadline = ContinuousClock.now + .seconds(30)
         while !child.stdout.contains("issuer:") {
             guard ContinuousClock.now < deadline, child.isRunning else { break }
             try await Task.sleep(for: .milliseconds(50))
         }
-        #expect(child.stdout.contains("issuer:        http://127.0.0.1:\(port)"))
+        let port = try Self.boundPort("issuer:        http://", in: child.stdout)
         let discovery = try await Self.fetch("http://127.0.0.1:\(port)/.well-known/openid-configuration")
         #expect(discovery.contains("backchannel_authentication_endpoint"))
         child.terminate()

@@ -7,23 +7,22 @@ import Sockets
 /// once and prints a provider block that `check-config` accepts, end to end.
 @Suite("mock-provider: private_key_jwt client key")
 struct MockProviderClientKeyTests {
-    func startMock(_ directory: String, keys: String) async throws -> (Subprocess, UInt16) {
-        let port = try ExecutableTests.freePort()
-        let mock = try Subprocess(["mock-provider", "--listen", "127.0.0.1:\(port)", "--client-key", keys], directory: directory)
+    func startMock(_ directory: String, keys: String) async throws -> Subprocess {
+        let mock = try Subprocess(["mock-provider", "--listen", "127.0.0.1:0", "--client-key", keys], directory: directory)
         let deadline = ContinuousClock.now + .seconds(60)   // a failure bound; the banner is the readiness signal
         while !mock.stdout.contains("\"keyId\"") {
             guard mock.isRunning else { throw SubprocessError(message: "mock-provider exited: \(mock.stderr)") }
             guard ContinuousClock.now < deadline else { throw SubprocessError(message: "no banner: \(mock.stdout)") }
             try await Task.sleep(for: .milliseconds(50))
         }
-        return (mock, port)
+        return mock
     }
 
     @Test func printedBlockIsAcceptedByCheckConfigAndTheKeyIsReused() async throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let keys = directory + "/mock-keys"
-        let (mock, port) = try await startMock(directory, keys: keys)
+        let mock = try await startMock(directory, keys: keys)
         let banner = mock.stdout
         #expect(!banner.contains("PRIVATE KEY"))
         let block = try #require(banner.components(separatedBy: "provider block for ciba-agi.json:\n").last)
@@ -45,11 +44,10 @@ struct MockProviderClientKeyTests {
         _ = try await mock.wait()
 
         // Second start: the same key (same public JWK), not a new one.
-        let (again, _) = try await startMock(directory, keys: keys)
+        let again = try await startMock(directory, keys: keys)
         defer { again.kill() }
         let jwk = { (text: String) in text.components(separatedBy: "\n").first { $0.contains("client JWK:") } }
         #expect(jwk(again.stdout) != nil)
         #expect(jwk(again.stdout) == jwk(banner))
-        _ = port
     }
 }
