@@ -42,7 +42,7 @@ struct ExecutableTests {
                           "bindingMessage": "Test bank", "callInitiator": "user", "numberClaim": "ssn"},
             "no-bankid": {"numberKind": "no-fodselsnummer", "acrValues": "urn:grn:authn:no:bankid", "numberClaim": "socialno"}
           },
-          "drainTimeoutSeconds": 20
+          "drainTimeoutSeconds": 300
         }
         """
         let path = directory + "/ciba-agi.json"
