@@ -32,8 +32,9 @@ struct ServeSignalTests {
         #expect(serve.stderr.contains("profiles=se-bankid log_level=notice"))
 
         // A trailing comma: refused, the old configuration kept, the position logged.
-        try (smaller.replacingOccurrences(of: "\"drainTimeoutSeconds\": 20", with: "\"drainTimeoutSeconds\": 20,"))
-            .write(toFile: config, atomically: true, encoding: .utf8)
+        let trailing = smaller.replacingOccurrences(of: "\"drainTimeoutSeconds\": 300", with: "\"drainTimeoutSeconds\": 300,")
+        #expect(trailing != smaller)
+        try trailing.write(toFile: config, atomically: true, encoding: .utf8)
         serve.process.signal(SIGHUP)
         try await ExecutableTests.waitFor("event=server.reload_failed", in: serve)
         #expect(serve.stderr.contains("trailing comma before '}'"))

@@ -18,10 +18,11 @@ struct SharedStateCheckConfigTests {
                                                               secret: SimulatorConfiguration.demoClientSecret)
             let base = try String(contentsOfFile: path, encoding: .utf8)
             // timeoutMilliseconds is only a failure bound here (a loaded machine answers late).
-            let shared = base.replacingOccurrences(of: #""drainTimeoutSeconds": 20"#, with: """
-                "drainTimeoutSeconds": 20,
+            let shared = base.replacingOccurrences(of: #""drainTimeoutSeconds": 300"#, with: """
+                "drainTimeoutSeconds": 300,
                 "sharedState": {"redis": "redis://127.0.0.1:\(redis.port)/0", "passwordFile": "redis-password", "timeoutMilliseconds": 10000}
                 """)
+            #expect(shared != base, "the sharedState block was inserted")
             try shared.write(toFile: path, atomically: true, encoding: .utf8)
 
             try "not-the-password-17\n".write(toFile: directory + "/redis-password", atomically: true, encoding: .utf8)
