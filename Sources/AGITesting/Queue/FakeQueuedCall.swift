@@ -90,11 +90,8 @@ public final class FakeQueuedCall: Sendable {
         }
         manager?.addChannel(FakeAMIChannel(name: agentChannel, uniqueID: agentUniqueID, linkedID: callerUniqueID,
                                            callerIDNumber: callerID, language: language, context: "ciba-agent-connect"))
-        let call = FakeCall(script: "caller-auth-result", arguments: arguments,
-                            environment: ["agi_channel": agentChannel, "agi_uniqueid": agentUniqueID, "agi_callerid": callerID,
-                                          "agi_language": language, "agi_context": "ciba-agent-connect"],
-                            variables: inherited, timeScale: timeScale, linkedID: callerUniqueID)
-        return try await FakeAsterisk(call: call).place(through: router, logger: logger, timeout: .seconds(60))
+        return try await runResult(on: agentChannel, uniqueID: agentUniqueID, context: "ciba-agent-connect", variables: inherited,
+                                   through: router, arguments: arguments, timeScale: timeScale, logger: logger)
     }
 
     /// Step 3c: `caller-auth-result` later on the caller's own channel (after `Queue()` returns,
@@ -102,10 +99,17 @@ public final class FakeQueuedCall: Sendable {
     /// so ciba-agi must find the verification by that uniqueid.
     public func resultOnCallersChannel(through router: AGIRouter, arguments: [String] = [],
                                        timeScale: Double = 0.2, logger: Logger = .disabled) async throws -> CallTranscript {
+        try await runResult(on: callerChannel, uniqueID: callerUniqueID, context: "ciba-queue-no", variables: [:],
+                            through: router, arguments: arguments, timeScale: timeScale, logger: logger)
+    }
+
+    /// One `caller-auth-result` AGI session on `channel` of this call (same linkedid).
+    private func runResult(on channel: String, uniqueID: String, context: String, variables: [String: String],
+                           through router: AGIRouter, arguments: [String], timeScale: Double, logger: Logger) async throws -> CallTranscript {
         let call = FakeCall(script: "caller-auth-result", arguments: arguments,
-                            environment: ["agi_channel": callerChannel, "agi_uniqueid": callerUniqueID, "agi_callerid": callerID,
-                                          "agi_language": language, "agi_context": "ciba-queue-no"],
-                            variables: [:], timeScale: timeScale, linkedID: callerUniqueID)
+                            environment: ["agi_channel": channel, "agi_uniqueid": uniqueID, "agi_callerid": callerID,
+                                          "agi_language": language, "agi_context": context],
+                            variables: variables, timeScale: timeScale, linkedID: callerUniqueID)
         return try await FakeAsterisk(call: call).place(through: router, logger: logger, timeout: .seconds(60))
     }
 

@@ -350,6 +350,7 @@ struct Dialplan {
         return out
     }
 
+    /// The step `target` (label | exten,priority | context,exten,priority) names, relative to `step`.
     func index(of target: String, from step: Step?) throws -> Int {
         let parts = target.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let (context, exten, priority): (String, String, String) = switch parts.count {
@@ -368,15 +369,6 @@ struct Dialplan {
 
     /// Whether `target` (label | exten,priority | context,exten,priority) exists.
     func resolves(_ target: String, from step: Step) -> Bool {
-        let parts = target.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        let (context, exten, priority): (String, String, String) = switch parts.count {
-        case 1: (step.context, step.exten, parts[0])
-        case 2: (step.context, parts[0], parts[1])
-        case 3: (parts[0], parts[1], parts[2])
-        default: ("", "", "")
-        }
-        let candidates = steps.filter { $0.context == context && $0.exten == exten }
-        if let number = Int(priority) { return candidates.contains { $0.priority == number } }
-        return candidates.contains { $0.label == priority }
+        (try? index(of: target, from: step)) != nil
     }
 }
