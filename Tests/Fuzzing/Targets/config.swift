@@ -11,8 +11,9 @@
 // - a refusal is a thrown ConfigurationError of kind malformed or invalid (the bytes were
 //   given, so never unreadable) with at least one problem, each with a non-empty message;
 // - loading is deterministic: the same bytes give the same problems;
-// - no problem ever shows a secret: neither the environment's client secret nor the
-//   `provider.clientSecret` of the input (when it is 8 characters or more);
+// - no problem ever shows a secret: neither the environment's client secret (unless the input
+//   itself holds the marker) nor the `provider.clientSecret` of the input (8 characters or more;
+//   compared against the same configuration with another secret, see showsInlineSecret);
 // - an accepted configuration holds what validation promised: at least one listen address,
 //   the default profile among the profiles, every number inside its documented range, a
 //   music-on-hold class without spaces or quotes, an https issuer unless it is plain HTTP to a
@@ -80,12 +81,12 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         check(error.kind == .malformed || error.kind == .invalid, "kind \(error.kind)")
         check(!error.problems.isEmpty, "a refusal without a problem")
         for problem in error.problems { check(!problem.message.isEmpty, "an empty problem at \(problem.path)") }
-        var secrets = [secretMarker]
-        if let inline = (try? JSONValue.parse(bytes))?["provider"]?["clientSecret"]?.stringValue, inline.count >= 8 {
-            secrets.append(inline)
+        if environment["CIBA_AGI_CLIENT_SECRET"] != nil, !contains(bytes, Array(secretMarker.utf8)) {
+            check(!error.description.contains(secretMarker), "a problem shows the environment's client secret")
         }
-        let text = error.description
-        for secret in secrets { check(!text.contains(secret), "a problem shows the client secret") }
+        if case .object(let root)? = try? JSONValue.parse(bytes) {
+            check(!showsInlineSecret(root, environment), "a problem shows the client secret")
+        }
         if case .failure(let again) = outcome(Data(bytes), environment) {
             check(again == error, "the same bytes give other problems")
         } else {
@@ -95,6 +96,28 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         checkAccepted(configuration, environment)
     }
     return 0
+}
+
+/// Whether a problem shows the input's own `provider.clientSecret` (8 characters or more). Its
+/// text may also be the loader's own words: a secret `digitTimeoutSeconds` is in every
+/// unknown-key problem's list of allowed keys (found by this target, seed
+/// `regression-secret-is-a-key-name`). So the configuration is loaded twice, re-encoded, once
+/// with the secret and once with a marker of the same length in its place: the secret must not
+/// occur more often in the first description than in the second.
+private func showsInlineSecret(_ root: [String: JSONValue], _ environment: [String: String]) -> Bool {
+    guard case .object(var provider)? = root["provider"], let secret = provider["clientSecret"]?.stringValue,
+          secret.count >= 8 else { return false }
+    let marker = String(repeating: secret == String(repeating: "Q", count: secret.count) ? "Z" : "Q", count: secret.count)
+    func description(_ value: String) -> String {
+        provider["clientSecret"] = .string(value)
+        var edited = root
+        edited["provider"] = .object(provider)
+        guard let bytes = try? JSONValue.object(edited).encoded(),
+              case .failure(let error) = outcome(Data(bytes), environment) else { return "" }
+        return error.description
+    }
+    func occurrences(_ text: String) -> Int { text.components(separatedBy: secret).count - 1 }
+    return occurrences(description(secret)) > occurrences(description(marker))
 }
 
 private func checkAccepted(_ c: Configuration, _ environment: [String: String]) {
