@@ -107,6 +107,26 @@ struct ConfigurationTests {
         }
     }
 
+    /// Found by the config fuzz target: the problems of a string map (`claimVariables`,
+    /// `extraParameters`) came in the order of a Dictionary, which differs between two loads of
+    /// the same file, so `check-config` printed the same file's problems in another order each
+    /// time. Eight non-string values: the old order matched by chance once in 40,320 loads.
+    @Test func problemsOfAStringMapComeInKeyOrderEveryTime() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let keys = ["h", "c", "f", "a", "g", "b", "e", "d"]
+        let map = keys.map { #""\#($0)": 1"# }.joined(separator: ", ")
+        let json = minimal(scratch).replacingOccurrences(
+            of: #""numberKind": "se-personnummer""#,
+            with: #""numberKind": "se-personnummer", "claimVariables": {\#(map)}, "extraParameters": {\#(map)}"#)
+        let expected = ["claimVariables", "extraParameters"].flatMap { field in
+            keys.sorted().map { "profiles.se.\(field).\($0)" }
+        }
+        for _ in 0..<3 {
+            #expect(problems(json, scratch: scratch).map(\.path) == expected)
+        }
+    }
+
     @Test func unreadableKeyFileAndBadPEMAreReported() throws {
         let scratch = try Scratch()
         defer { scratch.remove() }

@@ -134,7 +134,9 @@ struct ConfigReader {
         switch value {
         case .object(let items):
             var out: [String: String] = [:]
-            for (k, item) in items {
+            // In key order: the problems of one file are the same list every time (a
+            // Dictionary's order differs between instances; found by the config fuzz target).
+            for (k, item) in items.sorted(by: { $0.key < $1.key }) {
                 if case .string(let s) = item { out[k] = s } else {
                     problem(Self.join(Self.join(path, key), k), "expected a string, found \(item.typeName)")
                 }
