@@ -45,6 +45,45 @@ struct RESPDecoderTests {
         #expect(decoder.bufferedByteCount == 0)
     }
 
+    /// The decoder resumes a nested value where the last read ended (it used to parse it again
+    /// from its first byte, quadratic in its size). Whatever the read size, the values, the
+    /// error and its offset are those of one read, also when the consumed bytes before an open
+    /// aggregate are compacted away (more than 4,096 of them) while it is still arriving.
+    @Test func nestedValuesSplitAnywhereGiveWhatOneReadGives() throws {
+        let nested = "*3\r\n*2\r\n:1\r\n$3\r\nabc\r\n%1\r\n+k\r\n~2\r\n#t\r\n*0\r\n>2\r\n*-1\r\n$-1\r\n"
+        let prefix = String(repeating: ":1\r\n", count: 1_500)  // 6,000 bytes consumed first
+        let good = prefix + nested + nested + "_\r\n"
+        let bad = prefix + nested + "*2\r\n*1\r\n:1\r\n:x\r\n"
+        for wire in [good, bad] {
+            let bytes = Array(wire.utf8)
+            let whole = Self.decodeInReads(bytes, size: bytes.count)
+            #expect(whole.values.count == (wire == good ? 1_503 : 1_501))
+            for size in [1, 2, 3, 5, 7, 13, 64, 4_097] {
+                let split = Self.decodeInReads(bytes, size: size)
+                #expect(split.values == whole.values, "read size \(size)")
+                #expect(split.error == whole.error, "read size \(size)")
+                #expect(split.buffered == whole.buffered, "read size \(size)")
+            }
+        }
+        #expect(Self.decodeInReads(Array(bad.utf8), size: 1).error?.offset == 13)
+    }
+
+    private static func decodeInReads(_ bytes: [UInt8], size: Int) -> (values: [RESPValue], error: RESPProtocolError?, buffered: Int) {
+        var decoder = RESPDecoder()
+        var values: [RESPValue] = []
+        var offset = 0
+        while offset < bytes.count {
+            decoder.append(bytes[offset..<min(offset + size, bytes.count)])
+            offset += size
+            do throws(RESPProtocolError) {
+                while let value = try decoder.next() { values.append(value) }
+            } catch {
+                return (values, error, decoder.bufferedByteCount)
+            }
+        }
+        return (values, nil, decoder.bufferedByteCount)
+    }
+
     @Test func incompleteIsNotAnError() throws {
         for prefix in ["", "+OK", "+OK\r", "$5\r\nhel", "$5\r\nhello\r", "*2\r\n:1\r\n", ":12"] {
             let (values, rest) = try RESPDecoder.decodeAll(Array(prefix.utf8))
