@@ -1,11 +1,17 @@
 import Foundation
 import Glibc
+import NetworkTesting
 import ProcessSpawning
 import RESP
 import Sockets
 
 /// A real `redis-server` (or `valkey-server`) for one test: its own loopback port, its own
 /// password, no persistence; killed, restarted and stopped by the test.
+///
+/// The port is a `ReservedPort` held from `start` to `stop`: redis-server listens on it
+/// (both set `SO_REUSEADDR`), and while the server is killed, connections are refused and no
+/// other test's server is given the port, so a restart gets it back and a client never
+/// reaches a stranger.
 ///
 /// Tests that need one are gated on `RedisServerProcess.isAvailable`. Where no server binary
 /// is on PATH they are skipped, unless `CIBA_AGI_REQUIRE_REDIS=1` (set by `.ci/run`), which
@@ -47,13 +53,15 @@ public final class RedisServerProcess: @unchecked Sendable {  // `process` only 
     }
 
     public let port: UInt16
+    private let reservation: ReservedPort
     public let password: String?
     public let tls: TLSFiles?
     public let directory: String
     private var process: SpawnedProcess?
 
-    private init(port: UInt16, password: String?, tls: TLSFiles?, directory: String) {
-        self.port = port
+    private init(reservation: ReservedPort, password: String?, tls: TLSFiles?, directory: String) {
+        self.reservation = reservation
+        self.port = reservation.port
         self.password = password
         self.tls = tls
         self.directory = directory
@@ -69,25 +77,21 @@ public final class RedisServerProcess: @unchecked Sendable {  // `process` only 
         RedisEndpoint(host: "127.0.0.1", port: port, password: password, useTLS: tls != nil)
     }
 
-    /// Starts a server on a free loopback port and waits (bounded) until it answers PING.
+    /// Starts a server on a reserved loopback port and waits (bounded) until it answers PING.
     public static func start(password: String? = "pw-\(UUID().uuidString.prefix(8))", tls: TLSFiles? = nil) async throws -> RedisServerProcess {
         guard let binary else {
             throw Failure(description: "no redis-server or valkey-server on PATH (apt-get install redis-server)")
         }
-        var lastError: (any Error)?
-        for _ in 0..<3 {  // a free port can be taken by someone else before the server binds it
-            let directory = NSTemporaryDirectory() + "redis-test-\(UUID().uuidString)"
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let server = RedisServerProcess(port: try freePort(), password: password, tls: tls, directory: directory)
-            do {
-                try await server.launch(binary)
-                return server
-            } catch {
-                lastError = error
-                await server.stop()
-            }
+        let directory = NSTemporaryDirectory() + "redis-test-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let server = RedisServerProcess(reservation: try ReservedPort(), password: password, tls: tls, directory: directory)
+        do {
+            try await server.launch(binary)
+            return server
+        } catch {
+            await server.stop()
+            throw error
         }
-        throw lastError ?? Failure(description: "redis-server did not start")
     }
 
     /// SIGKILL, awaited: the store disappears as in a crash (connections reset).
@@ -105,7 +109,7 @@ public final class RedisServerProcess: @unchecked Sendable {  // `process` only 
         try await launch(binary)
     }
 
-    /// SIGTERM, awaited (SIGKILL after 10 s); removes the working directory.
+    /// SIGTERM, awaited (SIGKILL after 10 s); removes the working directory and frees the port.
     public func stop() async {
         if let process {
             process.signal(SIGTERM)
@@ -113,6 +117,7 @@ public final class RedisServerProcess: @unchecked Sendable {  // `process` only 
             self.process = nil
         }
         try? FileManager.default.removeItem(atPath: directory)
+        reservation.release()
     }
 
     /// The server's log (for a failing test's message).
@@ -160,12 +165,5 @@ public final class RedisServerProcess: @unchecked Sendable {  // `process` only 
         }
         child.signal(SIGKILL)
         throw Failure(description: "redis-server did not answer PING within 10 s: \(log)")
-    }
-
-    /// A loopback port nobody listens on right now.
-    static func freePort() throws -> UInt16 {
-        let listener = try TCPListener.listen(on: SocketAddress(ip: .v4(127, 0, 0, 1), port: 0))
-        defer { listener.close() }
-        return listener.localAddress.port
     }
 }

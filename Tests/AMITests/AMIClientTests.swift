@@ -1,4 +1,5 @@
 import AGITesting
+import NetworkTesting
 import Sockets
 import StructuredLogging
 import Testing
@@ -125,10 +126,10 @@ struct AMIClientTests {
     }
 
     @Test func managerPortDownFailsActionsAtOnce() async throws {
-        // A port that was just free: nothing listens there.
-        let listener = try TCPListener.listen(on: try SocketAddress.parse("127.0.0.1:0"))
-        let address = listener.localAddress
-        listener.close()
+        // A reserved port: nothing listens there, and no other test is given it.
+        let reserved = try ReservedPort()
+        defer { reserved.release() }
+        let address = reserved.address
         var configuration = AMIClientConfiguration(address: address, username: "ciba-agi", secret: AMISecret(Self.secret))
         configuration.reconnect = AMIReconnectPolicy(initial: .milliseconds(5), maximum: .milliseconds(20))
         let client = AMIClient(configuration: configuration, logger: .disabled)

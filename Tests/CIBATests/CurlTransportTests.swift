@@ -147,9 +147,9 @@ struct CurlTransportTests {
 
     @Test("a closed port says which address refused")
     func connectionRefused() async throws {
-        let listener = try TCPListener.listen(on: try SocketAddress.parse("127.0.0.1:0"))
-        let port = listener.localAddress.port
-        listener.close()
+        let reserved = try ReservedPort()
+        defer { reserved.release() }
+        let port = reserved.port
         let transport = try CurlTransport()
         let error = await Self.failure(transport, Self.get("http://127.0.0.1:\(port)/"))
         #expect(error?.kind == .unreachable)

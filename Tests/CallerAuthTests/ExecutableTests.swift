@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import Testing
 import CIBASimulator
+import NetworkTesting
 import Sockets
 @testable import CallerAuth
 
@@ -75,7 +76,11 @@ struct ExecutableTests {
         let provider = SimulatedProvider(configuration: simulator)
         let issuer = try provider.start(listen: try SocketAddress.parse("127.0.0.1:0"))
         defer { Task { await provider.shutdown() } }
-        let config = try Self.writeConfiguration(directory: directory, issuer: issuer, agiPort: 0, opsPort: 0,
+        // The AGI port is reserved, not port 0: after SIGTERM the test checks that nothing
+        // accepts there, and a freed port could be given to another test's server meanwhile.
+        let reservedAGIPort = try ReservedPort()
+        defer { reservedAGIPort.release() }
+        let config = try Self.writeConfiguration(directory: directory, issuer: issuer, agiPort: reservedAGIPort.port, opsPort: 0,
                                                  secret: SimulatorConfiguration.demoClientSecret)
 
         let serve = try Subprocess(["serve", "--config", config], directory: directory)
@@ -83,6 +88,7 @@ struct ExecutableTests {
         try await Self.waitFor("server.started", in: serve)
         let startedLine = serve.stderr.split(separator: "\n").first { $0.contains("server.started") }.map(String.init) ?? ""
         let agiPort = try Self.boundPort("agi=", in: startedLine)
+        #expect(agiPort == reservedAGIPort.port)
         let opsPort = try Self.boundPort("ops=", in: startedLine)
 
         // Call 1: Swedish, to completion.
@@ -112,8 +118,9 @@ struct ExecutableTests {
         }
         #expect(call2.isRunning, "the second call is still in progress when SIGTERM is sent")
         serve.terminate()   // SIGTERM
-        // New connections are refused at once while the call in progress drains.
-        try await Task.sleep(for: .milliseconds(300))
+        // New connections are refused at once while the call in progress drains: the server
+        // logs `agi.server.draining` once its listener is closed.
+        try await Self.waitFor("agi.server.draining", in: serve)
         await #expect(throws: (any Error).self) {
             let connection = try await TCPConnection.connect(to: try SocketAddress.parse("127.0.0.1:\(agiPort)"), timeout: .seconds(2))
             connection.close()

@@ -3,6 +3,7 @@ import Testing
 import CIBA
 import CIBASimulator
 import HTTPServer
+import NetworkTesting
 import Sockets
 import StructuredLogging
 @testable import CallerAuth
@@ -64,10 +65,13 @@ struct ReadinessTests {
     }
 
     /// The real wiring: `CallerAuthServer`'s ops socket, the simulated provider, then the provider
-    /// goes away. Lifetimes of zero make every probe refresh, so no clock is needed.
+    /// goes away. Lifetimes of zero make every probe refresh, so no clock is needed. The provider
+    /// listens on a reserved port, so once it is gone nobody else can answer there.
     @Test func providerUnreachableIs503NamingDiscoveryAndJWKSWhileHealthzStaysOK() async throws {
+        let reserved = try ReservedPort()
+        defer { reserved.release() }
         let provider = SimulatedProvider()
-        let issuer = try provider.start(listen: try SocketAddress.parse("127.0.0.1:0"))
+        let issuer = try provider.start(listen: reserved.address)
         var configuration = try SimulatedSetup.configuration(issuer: issuer)
         configuration.provider.requestTimeoutSeconds = 30
         var settings = configuration.provider.settings
@@ -102,10 +106,12 @@ struct ReadinessTests {
         await server.shutdown(drainTimeout: .zero)
     }
 
+    /// A reserved port, not one that was free a moment ago: in CI another test's simulated
+    /// provider was given such a port and answered as this provider.
     @Test func providerNeverReachedIsMissing() async throws {
-        let provider = SimulatedProvider()
-        let issuer = try provider.start(listen: try SocketAddress.parse("127.0.0.1:0"))
-        await provider.shutdown()
+        let reserved = try ReservedPort()
+        defer { reserved.release() }
+        let issuer = try #require(URL(string: "http://\(reserved.address)"))
         var settings = try SimulatedSetup.configuration(issuer: issuer, opsListen: false).provider.settings
         settings.requestTimeout = .seconds(30)
         let authenticator = BackchannelAuthenticator(settings: settings, transport: try CurlTransport(), clock: ContinuousClock(),

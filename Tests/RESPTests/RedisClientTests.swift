@@ -1,5 +1,6 @@
 import Testing
 import RedisTesting
+import NetworkTesting
 import Sockets
 @testable import RESP
 
@@ -213,9 +214,9 @@ struct RedisBrokenServerTests {
     }
 
     @Test func refusedConnectionIsConnectionFailed() async throws {
-        let closed = try listener()
-        let port = closed.localAddress.port
-        closed.close()
+        let reserved = try ReservedPort()
+        defer { reserved.release() }
+        let port = reserved.port
         let client = RedisClient(configuration: RedisClientConfiguration(endpoint: RedisEndpoint(host: "127.0.0.1", port: port), poolSize: 1))
         defer { client.shutdown() }
         await #expect { try await client.ping() } throws: { ($0 as? RedisError)?.kind == .connectionFailed }

@@ -1,6 +1,7 @@
 import Glibc
 import Synchronization
 import Testing
+import NetworkTesting
 @testable import Sockets
 
 /// A connected pair over loopback: (client side, server side).
@@ -134,9 +135,9 @@ func sameBytes(_ a: [UInt8], _ b: ArraySlice<UInt8>) -> Bool {
     }
 
     @Test func connectToAClosedPortIsRefused() async throws {
-        let listener = try TCPListener.listen(on: try SocketAddress.parse("127.0.0.1:0"))
-        let address = listener.localAddress
-        listener.close()
+        let reserved = try ReservedPort()
+        defer { reserved.release() }
+        let address = reserved.address
         do {
             let connection = try await TCPConnection.connect(to: address, timeout: .seconds(2))
             connection.close()

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import AGITesting
 import AMI
+import NetworkTesting
 import Sockets
 @testable import CallerAuth
 
@@ -107,10 +108,9 @@ struct AMIProbeTests {
         #expect(reason.contains("refused the login"))
         #expect(!reason.contains("not-it"))
 
-        let listener = try TCPListener.listen(on: try SocketAddress.parse("127.0.0.1:0"))
-        let closed = listener.localAddress
-        listener.close()
-        let nobody = AMISettings(address: closed, username: "ciba-agi", secret: AMISecret("x"))
+        let reserved = try ReservedPort()
+        defer { reserved.release() }
+        let nobody = AMISettings(address: reserved.address, username: "ciba-agi", secret: AMISecret("x"))
         guard case .failed(let unreachable) = await AMIProbe.check(nobody, timeout: .seconds(60)) else {
             Issue.record("nobody listening must fail")
             return

@@ -5,6 +5,7 @@ import AGITesting
 import AMI
 import CIBASimulator
 import IdentityNumbers
+import NetworkTesting
 import Sockets
 import StructuredLogging
 @testable import CallerAuth
@@ -20,6 +21,8 @@ struct QueueFixture {
     let harness: FlowHarness
     let manager: FakeAMIServer?
     let client: AMIClient?
+    /// `.down`: the port the client is pointed at, held until `shutdown()`.
+    private(set) var reservedPort: ReservedPort?
 
     /// - Parameters:
     ///   - ami: `.connected` starts a fake manager port and waits until the client is logged in;
@@ -48,10 +51,11 @@ struct QueueFixture {
                 #expect(await server.waitUntil(timeout: .seconds(60)) { $0.failedLogins >= 1 }, "Asterisk refused the login")
             }
         case .down:
-            // A port that was just free: bound, then closed, so nothing listens there.
-            let listener = try TCPListener.listen(on: try SocketAddress.parse("127.0.0.1:0"))
-            let address = listener.localAddress
-            listener.close()
+            // A reserved port, held as long as this fixture: nothing listens there, and no
+            // other test is given it.
+            let reserved = try ReservedPort()
+            reservedPort = reserved
+            let address = reserved.address
             manager = nil
             let client = AMIClient(configuration: Self.clientConfiguration(address, secret: secret),
                                    logger: Logger(handler: harness.logs, level: .debug))
@@ -98,6 +102,7 @@ struct QueueFixture {
     func shutdown() async {
         await client?.stop()
         manager?.stop()
+        reservedPort?.release()
         await harness.service.queueMode.shutdown()
         await harness.shutdown()
     }
