@@ -117,12 +117,12 @@ let package = Package(
         // Starts real redis-server instances for tests (never a production dependency).
         .target(name: "RedisTesting", dependencies: ["NetworkTesting", "RESP", "ProcessSpawning", "Sockets"], swiftSettings: strict),
         .testTarget(name: "RESPTests", dependencies: ["NetworkTesting", "RESP", "RedisTesting", "Sockets"], swiftSettings: strict),
-        .testTarget(name: "AGITests", dependencies: ["PthreadLocks", "AGI", "AGITesting", "Sockets"], exclude: ["Fixtures/asterisk"], swiftSettings: strict),
+        .testTarget(name: "AGITests", dependencies: ["PthreadLocks", "AGI", "AGITesting", "NetworkTesting", "Sockets"], exclude: ["Fixtures/asterisk"], swiftSettings: strict),
         .testTarget(name: "AMITests", dependencies: ["AMI", "AGITesting", "NetworkTesting", "Sockets", "StructuredLogging", "TLS"], swiftSettings: strict),
         .testTarget(name: "IdentityNumbersTests", dependencies: ["IdentityNumbers", "ProcessSpawning"], exclude: ["Reference"], swiftSettings: strict),
         .testTarget(name: "JOSETests", dependencies: ["JOSE", "ProcessSpawning"], exclude: ["Fixtures/provider"], swiftSettings: strict),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "Sockets", "ProcessSpawning"], swiftSettings: strict),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "URLEncoding", "TLS", "Sockets", "ProcessSpawning"], swiftSettings: strict),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "NetworkTesting", "URLEncoding", "TLS", "Sockets", "ProcessSpawning"], swiftSettings: strict),
         .testTarget(name: "CIBATests", dependencies: ["PthreadLocks", "CIBA", "JOSE", "HTTPServer", "NetworkTesting", "Sockets", "StructuredLogging", "TLS", "URLEncoding"], swiftSettings: strict),
         .testTarget(name: "CIBASimulatorTests", dependencies: ["CIBASimulator", "CIBA", "JOSE", "HTTPServer", "IdentityNumbers", "Sockets", "StructuredLogging", "TLS", "URLEncoding"], swiftSettings: strict),
         .testTarget(

@@ -1,4 +1,5 @@
 import AGI
+import NetworkTesting
 import Sockets
 import StructuredLogging
 import Synchronization
@@ -166,7 +167,11 @@ import Testing
                 probe.hit("stuck")
                 _ = try await channel.waitForDigit(timeout: nil)  // the client never answers
             }
-            let (server, addresses, logs) = try makeServer(router)
+            // A held port: the end checks nothing accepts there any more, and a freed port could
+            // meanwhile be given to another test's listener.
+            let reserved = try ReservedPort()
+            defer { reserved.release() }
+            let (server, addresses, logs) = try makeServer(router, listen: [reserved.address])
             let finishing = Task(executorPreference: SocketLoopExecutor.shared) { try await ServerTestClient(script: "finishing").run(against: addresses[0]) }
             let stuck = Task(executorPreference: SocketLoopExecutor.shared) {
                 try await ServerTestClient(script: "stuck", unansweredPrefixes: ["WAIT FOR DIGIT"]).run(against: addresses[0])

@@ -1,4 +1,5 @@
 import Foundation
+import NetworkTesting
 import Sockets
 import Testing
 @testable import HTTPServer
@@ -71,7 +72,11 @@ import Testing
     }
 
     @Test func shutdownClosesIdleConnectionsAndCancelsHandlers() async throws {
-        let server = HTTPServer(listen: try SocketAddress.parse("127.0.0.1:0"), logger: .disabled, handler: echoHandler)
+        // A held port: the end checks nothing accepts there any more, and a freed port could
+        // meanwhile be given to another test's listener.
+        let reserved = try ReservedPort()
+        defer { reserved.release() }
+        let server = HTTPServer(listen: reserved.address, logger: .disabled, handler: echoHandler)
         let address = try server.start()
         let idle = try await RawHTTPClient(address)
         let busy = try await RawHTTPClient(address)
