@@ -33,31 +33,16 @@ public final class ReservedPort: Sendable {
     /// Binds 127.0.0.1:0 with `SO_REUSEADDR` and keeps the socket, never calling `listen`.
     public init() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw Self.failure("socket") }
+        guard fd >= 0 else { throw SocketError.fromErrno(errno, "socket") }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = in_addr_t(0x7F00_0001).bigEndian
-        address.sin_port = 0
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else {
-            let error = Self.failure("bind 127.0.0.1:0")
+        let any = SocketAddress(ip: .v4(127, 0, 0, 1), port: 0)
+        guard any.withSockAddr({ bind(fd, $0, $1) }) == 0, let bound = SocketAddress.of(fd: fd, peer: false) else {
+            let error = SocketError.fromErrno(errno, "bind \(any)")
             close(fd)
             throw error
         }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard named == 0 else {
-            let error = Self.failure("getsockname")
-            close(fd)
-            throw error
-        }
-        port = UInt16(bigEndian: address.sin_port)
+        port = bound.port
         descriptor = Mutex(fd)
     }
 
@@ -74,9 +59,4 @@ public final class ReservedPort: Sendable {
     }
 
     deinit { release() }
-
-    private static func failure(_ operation: String) -> SocketError {
-        let code = errno
-        return SocketError(.system, "\(operation): \(String(cString: strerror(code)))", errno: code)
-    }
 }

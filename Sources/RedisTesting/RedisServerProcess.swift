@@ -113,7 +113,7 @@ public final class RedisServerProcess: @unchecked Sendable {  // `process` only 
     public func stop() async {
         if let process {
             process.signal(SIGTERM)
-            _ = try? await process.wait(timeout: .seconds(10))
+            _ = try? await process.wait(timeout: .seconds(10))  // SIGKILLs after the timeout
             self.process = nil
         }
         try? FileManager.default.removeItem(atPath: directory)

@@ -40,7 +40,7 @@ public struct SocketError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Maps an `errno` from `operation` to a kind.
-    static func fromErrno(_ code: Int32, _ operation: String) -> SocketError {
+    public static func fromErrno(_ code: Int32, _ operation: String) -> SocketError {
         let text = String(cString: strerror(code))
         switch code {
         case ECONNREFUSED: return SocketError(.connectionRefused, "\(operation): \(text)", errno: code)

@@ -54,13 +54,7 @@ struct ReservedPortTests {
     static func bindWithoutReuse(_ port: UInt16) -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = in_addr_t(0x7F00_0001).bigEndian
-        address.sin_port = port.bigEndian
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
+        let result = SocketAddress(ip: .v4(127, 0, 0, 1), port: port).withSockAddr { bind(fd, $0, $1) }
         return result == 0 ? 0 : errno
     }
 

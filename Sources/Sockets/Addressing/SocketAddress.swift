@@ -88,8 +88,9 @@ extension String {
 // MARK: - Conversion to and from sockaddr
 
 extension SocketAddress {
-    /// Calls `body` with this address as a `sockaddr` of the right family and length.
-    func withSockAddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) throws -> R) rethrows -> R {
+    /// Calls `body` with this address as a `sockaddr` of the right family and length
+    /// (for `bind`/`connect` on a descriptor of one's own, as `NetworkTesting` does).
+    public func withSockAddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) throws -> R) rethrows -> R {
         switch ip {
         case let .v4(a, b, c, d):
             var sin = sockaddr_in()
@@ -134,8 +135,9 @@ extension SocketAddress {
         }
     }
 
-    /// The local (`getsockname`) or remote (`getpeername`) address of `fd`.
-    static func of(fd: Int32, peer: Bool) -> SocketAddress? {
+    /// The local (`getsockname`) or remote (`getpeername`) address of `fd`; nil when the call
+    /// fails or the family is neither IPv4 nor IPv6.
+    public static func of(fd: Int32, peer: Bool) -> SocketAddress? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let rc = withUnsafeMutablePointer(to: &storage) {
